@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "server/cli_flags.h"
+#include "server/http_server.h"
+#include "storage/database.h"
+
+namespace wj::server {
+
+// Everything `waba-journal serve` needs, with its defaults. Every field has a flag and an
+// environment variable (see ServeFlags()).
+struct ServeConfig {
+  ListenAddress listen{"127.0.0.1", 8080};
+  std::string db_path = "./waba-journal.db";
+  std::vector<std::string> app_secrets;  // a delivery is valid if any one signs it
+  std::string verify_token;              // answers Meta's GET handshake
+  std::size_t max_body_bytes = 4 << 20;  // Meta sends up to 3 MB
+  int threads = 2;                       // HTTP worker threads
+  storage::SyncMode sync = storage::SyncMode::kFull;
+  bool demo = false;  // generate a secret and token when none is configured
+};
+
+// The flag table of `serve`, also used for --help.
+FlagSet ServeFlags();
+
+// Reads the configuration from parsed flags. Returns InvalidArgument with a one-line message
+// naming the option when a value is malformed, or when the app secret or the verify token
+// is missing outside demo mode.
+Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags);
+
+}  // namespace wj::server

@@ -1,0 +1,70 @@
+#include "server/http_client.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+namespace wj::server {
+namespace {
+
+std::size_t Collect(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(long timeout_ms) {
+  // curl_global_init is not thread-safe; do it once, before any handle exists.
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  curl_ = curl_easy_init();
+  curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
+  curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, Collect);
+}
+
+HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
+
+Result<HttpResponse> HttpClient::Post(const std::string& url, const std::string& body,
+                                      const std::vector<std::string>& headers) {
+  return Perform(url, &body, headers);
+}
+
+Result<HttpResponse> HttpClient::Get(const std::string& url,
+                                     const std::vector<std::string>& headers) {
+  return Perform(url, nullptr, headers);
+}
+
+Result<HttpResponse> HttpClient::Perform(const std::string& url, const std::string* body,
+                                         const std::vector<std::string>& headers) {
+  CURL* curl = curl_;
+  HttpResponse response;
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  // No "Expect: 100-continue" round trip before larger bodies.
+  list = curl_slist_append(list, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  if (body != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_slist_free_all(list);
+  if (rc != CURLE_OK) {
+    return Status::Unavailable(std::string("request to ") + url + " failed: " +
+                               curl_easy_strerror(rc));
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  return response;
+}
+
+}  // namespace wj::server

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "storage/status.h"
+
+namespace wj::server {
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+};
+
+// A blocking HTTP(S) client on libcurl that keeps its connection alive between requests.
+//
+// Thread-safety: one instance per thread; instances are independent.
+class HttpClient {
+ public:
+  explicit HttpClient(long timeout_ms = 10000);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // `headers` are "Name: value" lines. Returns Unavailable (with curl's reason) when no HTTP
+  // answer was received; any HTTP status is an Ok result.
+  Result<HttpResponse> Post(const std::string& url, const std::string& body,
+                            const std::vector<std::string>& headers);
+  Result<HttpResponse> Get(const std::string& url, const std::vector<std::string>& headers = {});
+
+ private:
+  Result<HttpResponse> Perform(const std::string& url, const std::string* body,
+                               const std::vector<std::string>& headers);
+  void* curl_;  // CURL*, opaque to keep curl.h out of this header
+};
+
+}  // namespace wj::server

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "server/metrics.h"
+#include "server/router.h"
+#include "storage/group_commit_writer.h"
+#include "storage/journal_reader.h"
+
+namespace wj::server {
+
+// GET /healthz and GET /metrics.
+//
+// Thread-safety: handlers run on any HTTP worker. The referenced objects must outlive the
+// HTTP server.
+class OpsRoutes {
+ public:
+  OpsRoutes(storage::JournalReader& reader, const storage::GroupCommitWriter& writer,
+            const Metrics& metrics);
+  void Register(Router& router);
+
+ private:
+  // 200 {"status":"ok","database":"reachable","deliveries":…,"events":…,"pending":…}
+  // or 503 with "database":"unreachable" when the journal cannot be read.
+  void Health(const HttpRequest& request, Pistache::Http::ResponseWriter& response);
+  void Prometheus(const HttpRequest& request, Pistache::Http::ResponseWriter& response);
+
+  storage::JournalReader& reader_;
+  const storage::GroupCommitWriter& writer_;
+  const Metrics& metrics_;
+};
+
+}  // namespace wj::server

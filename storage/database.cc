@@ -1,0 +1,88 @@
+#include "storage/database.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace wj::storage {
+namespace {
+
+const char* PragmaFor(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::kNormal:
+      return "PRAGMA synchronous = NORMAL";
+    case SyncMode::kExtra:
+      return "PRAGMA synchronous = EXTRA";
+    case SyncMode::kFull:
+      break;
+  }
+  return "PRAGMA synchronous = FULL";
+}
+
+}  // namespace
+
+Result<SyncMode> ParseSyncMode(const std::string& text) {
+  if (text == "normal") return SyncMode::kNormal;
+  if (text == "full") return SyncMode::kFull;
+  if (text == "extra") return SyncMode::kExtra;
+  return Status::InvalidArgument("synchronous must be normal, full or extra, not '" + text + "'");
+}
+
+Status StatusFromSqlite(int sqlite_code, const std::string& what) {
+  switch (sqlite_code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+      return Status::Unavailable(what);
+    default:
+      return Status::Internal(what);
+  }
+}
+
+Result<std::unique_ptr<SQLite::Database>> OpenWritable(const std::string& path,
+                                                       const DatabaseOptions& options) {
+  // O_EXCL-free create: an existing file keeps its mode; a new one is private from birth.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status::Unavailable("cannot create database file " + path + ": " +
+                               std::strerror(errno));
+  }
+  ::close(fd);
+  try {
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE,
+                                                 options.busy_timeout_ms);
+    db->exec("PRAGMA journal_mode = WAL");
+    db->exec(PragmaFor(options.sync));
+    db->exec("PRAGMA foreign_keys = ON");
+    return db;
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e.getErrorCode(), "cannot open database " + path + ": " + e.what());
+  }
+}
+
+Result<std::unique_ptr<SQLite::Database>> OpenReadOnly(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::NotFound("no database at " + path);
+  }
+  try {
+    return std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, 5000);
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e.getErrorCode(), "cannot open database " + path + ": " + e.what());
+  }
+}
+
+}  // namespace wj::storage

@@ -1,0 +1,112 @@
+#include "storage/group_commit_writer.h"
+
+namespace wj::storage {
+
+GroupCommitWriter::GroupCommitWriter(JournalWriter& journal, Options options)
+    : journal_(journal), options_(options), committed_(journal.Committed()) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() { Stop(); }
+
+void GroupCommitWriter::Submit(DeliveryRecord delivery, Completion done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(delivery), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(Status::Unavailable("journal writer is shutting down"));
+}
+
+void GroupCommitWriter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t GroupCommitWriter::Pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + in_flight_;
+}
+
+CommitStats GroupCommitWriter::Stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+JournalStats GroupCommitWriter::Committed() const {
+  std::lock_guard lock(mu_);
+  return committed_;
+}
+
+void GroupCommitWriter::Run() {
+  std::vector<Queued> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything submitted is committed
+      // Take whatever is waiting, up to the limits: that is the group.
+      std::size_t bytes = 0;
+      while (!queue_.empty() && batch.size() < options_.max_batch_deliveries &&
+             (batch.empty() || bytes + queue_.front().delivery.body.size() <=
+                                   options_.max_batch_bytes)) {
+        bytes += queue_.front().delivery.body.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      in_flight_ = batch.size();
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void GroupCommitWriter::CommitBatch(std::vector<Queued>& batch) {
+  std::vector<const DeliveryRecord*> records;
+  records.reserve(batch.size());
+  for (const Queued& p : batch) records.push_back(&p.delivery);
+  std::vector<AppendedDelivery> appended;
+
+  const auto start = std::chrono::steady_clock::now();
+  Status status = journal_.AppendBatch(records, &appended);
+  Record(batch.size(), std::chrono::steady_clock::now() - start, status.ok());
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (status.ok()) {
+      batch[i].done(std::move(appended[i]));
+    } else {
+      batch[i].done(status);
+    }
+  }
+  std::lock_guard lock(mu_);
+  in_flight_ = 0;
+}
+
+void GroupCommitWriter::Record(std::size_t batch_size, std::chrono::steady_clock::duration latency,
+                               bool ok) {
+  const double ms = std::chrono::duration<double, std::milli>(latency).count();
+  std::lock_guard lock(mu_);
+  if (!ok) {
+    ++stats_.failed_commits;
+    return;
+  }
+  committed_ = journal_.Committed();
+  ++stats_.commits;
+  stats_.deliveries += batch_size;
+  std::size_t b = 0;
+  while (b < CommitStats::kBuckets && batch_size > CommitStats::kBatchBounds[b]) ++b;
+  ++stats_.batch_buckets[b];
+  std::size_t l = 0;
+  while (l < CommitStats::kBuckets && ms > CommitStats::kLatencyBoundsMs[l]) ++l;
+  ++stats_.latency_buckets[l];
+  stats_.latency_ms_sum += ms;
+}
+
+}  // namespace wj::storage

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/journal.h"
+
+namespace wj::storage {
+
+// Commit statistics, for metrics. Plain value type.
+struct CommitStats {
+  std::uint64_t commits = 0;
+  std::uint64_t failed_commits = 0;
+  std::uint64_t deliveries = 0;
+  // Histograms: counts of commits whose batch size / latency fell at or below each bound.
+  static constexpr std::size_t kBuckets = 8;
+  static constexpr std::uint64_t kBatchBounds[kBuckets] = {1, 2, 4, 8, 16, 32, 64, 256};
+  static constexpr double kLatencyBoundsMs[kBuckets] = {1, 2, 5, 10, 25, 50, 100, 1000};
+  std::uint64_t batch_buckets[kBuckets + 1] = {};    // last: above every bound
+  std::uint64_t latency_buckets[kBuckets + 1] = {};  // last: above every bound
+  double latency_ms_sum = 0;
+};
+
+// Group commit: many threads Submit() deliveries; one writer thread appends whatever is
+// pending as a single transaction, then calls each delivery's completion. So concurrent
+// deliveries share one fsync, and a completion with an Ok result means "committed".
+//
+// Thread-safety: Submit(), Stats() and Stop() may be called from any thread. Completions
+// run on the writer thread and must not block for long (they typically hand a response to
+// the HTTP layer).
+class GroupCommitWriter final : public DeliveryAppender {
+ public:
+  struct Options {
+    std::size_t max_batch_deliveries = 512;
+    std::size_t max_batch_bytes = 32 << 20;
+  };
+
+  // `journal` must outlive this object. Starts the writer thread.
+  GroupCommitWriter(JournalWriter& journal, Options options);
+  // Stops as Stop() does.
+  ~GroupCommitWriter() override;
+  GroupCommitWriter(const GroupCommitWriter&) = delete;
+  GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+
+  // Queues `delivery`; `done` is called exactly once, from the writer thread, with the
+  // appended ids or the reason nothing was stored. After Stop(), `done` is called at once
+  // with Unavailable.
+  void Submit(DeliveryRecord delivery, Completion done) override;
+
+  // Commits everything already submitted, then stops the writer thread. Idempotent.
+  void Stop();
+
+  // Deliveries submitted but not yet completed.
+  std::size_t Pending() const;
+  CommitStats Stats() const;
+  JournalStats Committed() const;
+
+ private:
+  struct Queued {
+    DeliveryRecord delivery;
+    Completion done;
+  };
+
+  void Run();
+  void CommitBatch(std::vector<Queued>& batch);
+  void Record(std::size_t batch_size, std::chrono::steady_clock::duration latency, bool ok);
+
+  JournalWriter& journal_;
+  const Options options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Queued> queue_;  // guarded by mu_
+  std::size_t in_flight_ = 0;  // taken from queue_, not yet completed; guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  CommitStats stats_;          // guarded by mu_
+  JournalStats committed_;     // guarded by mu_
+
+  std::thread thread_;
+};
+
+}  // namespace wj::storage

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/status.h"
+
+namespace wj::storage {
+
+// One change of a delivery, ready to be journaled. Plain value type.
+struct EventRecord {
+  std::string object;                     // envelope "object"
+  std::string waba_id;                    // entry[].id
+  std::string field;                      // changes[].field
+  std::optional<std::int64_t> event_time; // entry[].time, when present
+  std::string dedup_key;                  // identity used to spot Meta's redeliveries
+  std::optional<std::string> wamid;       // messages items: the message id
+  std::optional<std::string> wa_id;       // messages items: the customer number
+  std::string value;                      // the change's value, as JSON text
+};
+
+// One verified webhook POST. Plain value type.
+struct DeliveryRecord {
+  std::int64_t received_at_ms = 0;
+  std::string peer;                       // remote address
+  std::string signature;                  // X-Hub-Signature-256 header as received
+  std::string body;                       // exact request body bytes
+  std::optional<std::string> parse_error; // set when the body is not a well-formed envelope
+  std::vector<EventRecord> events;
+};
+
+struct AppendedEvent {
+  std::int64_t seq = 0;
+  std::int64_t duplicate_of = 0;  // 0 for a first occurrence, else the first one's seq
+};
+
+struct AppendedDelivery {
+  std::int64_t delivery_id = 0;
+  std::vector<AppendedEvent> events;  // in the order of DeliveryRecord::events
+};
+
+// Counters read back from the journal.
+struct JournalStats {
+  std::int64_t deliveries = 0;
+  std::int64_t events = 0;
+};
+
+// The write side of the journal: appends deliveries and their events.
+//
+// Thread-safety: none. Exactly one thread (the group-commit writer) uses an instance.
+class JournalWriter {
+ public:
+  virtual ~JournalWriter() = default;
+
+  // Appends every delivery of `batch` in one transaction. On Ok, all of them are committed
+  // (durable as far as the configured synchronous mode promises) and `out` holds one entry
+  // per delivery, in order. On failure, none of them is stored and `out` is unspecified:
+  // Unavailable for transient causes (busy, I/O error, disk full), Internal otherwise.
+  virtual Status AppendBatch(const std::vector<const DeliveryRecord*>& batch,
+                             std::vector<AppendedDelivery>* out) = 0;
+
+  // Counts as of the last successful commit. Never fails: kept in memory by the writer.
+  virtual JournalStats Committed() const = 0;
+};
+
+// Where the HTTP layer hands verified deliveries: the narrow write interface of storage.
+//
+// Thread-safety: implementations accept Submit() from any thread.
+class DeliveryAppender {
+ public:
+  using Completion = std::function<void(const Result<AppendedDelivery>&)>;
+  virtual ~DeliveryAppender() = default;
+
+  // Queues `delivery` for the journal. `done` is called exactly once, possibly on another
+  // thread, after the delivery is committed (Ok) or with the reason it was not stored.
+  virtual void Submit(DeliveryRecord delivery, Completion done) = 0;
+};
+
+}  // namespace wj::storage

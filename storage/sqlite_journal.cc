@@ -1,0 +1,190 @@
+#include "storage/sqlite_journal.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "storage/chain_hash.h"
+#include "storage/migrator.h"
+
+namespace wj::storage {
+namespace {
+
+constexpr const char* kLastDelivery =
+    "SELECT id, chain_hash FROM deliveries ORDER BY id DESC LIMIT 1";
+constexpr const char* kLastEvent = "SELECT seq, chain_hash FROM events ORDER BY seq DESC LIMIT 1";
+constexpr const char* kInsertDelivery =
+    "INSERT INTO deliveries (id, received_at, peer, signature, body, parse_error, event_count,"
+    " chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertEvent =
+    "INSERT INTO events (seq, delivery_id, object, waba_id, field, event_time, received_at,"
+    " dedup_key, duplicate_of, wamid, wa_id, value, chain_hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Served by the partial unique index events_first_by_dedup_key.
+constexpr const char* kFirstByDedupKey =
+    "SELECT seq FROM events WHERE dedup_key = ? AND duplicate_of IS NULL";
+
+// Where the chains and counters stand after the last commit.
+struct Tip {
+  std::int64_t delivery_id = 0;
+  Sha256Digest delivery_chain = kGenesisHash;
+  std::int64_t seq = 0;
+  Sha256Digest event_chain = kGenesisHash;
+};
+
+void BindDigest(SQLite::Statement& st, int index, const Sha256Digest& d) {
+  st.bind(index, d.data(), static_cast<int>(d.size()));
+}
+
+template <typename T>
+void BindOptional(SQLite::Statement& st, int index, const std::optional<T>& v) {
+  if (v) {
+    st.bind(index, *v);
+  } else {
+    st.bind(index);  // NULL
+  }
+}
+
+Sha256Digest DigestFromColumn(const SQLite::Column& c) {
+  Sha256Digest d{};
+  if (c.getBytes() == static_cast<int>(d.size())) std::memcpy(d.data(), c.getBlob(), d.size());
+  return d;
+}
+
+}  // namespace
+
+struct SqliteJournal::Impl {
+  explicit Impl(std::unique_ptr<SQLite::Database> database)
+      : db(std::move(database)),
+        insert_delivery(*db, kInsertDelivery),
+        insert_event(*db, kInsertEvent),
+        first_by_dedup_key(*db, kFirstByDedupKey) {}
+
+  // Inserts one delivery and its events, advancing `tip`. Throws SQLite::Exception.
+  void Insert(const DeliveryRecord& d, Tip& tip, AppendedDelivery& out);
+
+  std::unique_ptr<SQLite::Database> db;
+  SQLite::Statement insert_delivery;
+  SQLite::Statement insert_event;
+  SQLite::Statement first_by_dedup_key;
+  Tip tip;  // as committed
+};
+
+void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, AppendedDelivery& out) {
+  const std::int64_t delivery_id = ++t.delivery_id;
+  const auto event_count = static_cast<std::int64_t>(d.events.size());
+  t.delivery_chain = ChainDelivery(
+      t.delivery_chain, {delivery_id, d.received_at_ms, d.peer, d.signature, d.body,
+                         d.parse_error ? &*d.parse_error : nullptr, event_count});
+
+  SQLite::Statement& ins = insert_delivery;
+  ins.tryReset();
+  ins.bind(1, delivery_id);
+  ins.bind(2, d.received_at_ms);
+  ins.bindNoCopy(3, d.peer);
+  ins.bindNoCopy(4, d.signature);
+  ins.bindNoCopy(5, d.body.data(), static_cast<int>(d.body.size()));
+  BindOptional(ins, 6, d.parse_error);
+  ins.bind(7, event_count);
+  BindDigest(ins, 8, t.delivery_chain);
+  ins.exec();
+  ins.tryReset();
+
+  out.delivery_id = delivery_id;
+  out.events.clear();
+  for (const EventRecord& e : d.events) {
+    // The single writer makes check-then-insert race-free; the unique index guards it.
+    std::int64_t duplicate_of = 0;
+    first_by_dedup_key.tryReset();
+    first_by_dedup_key.bindNoCopy(1, e.dedup_key);
+    if (first_by_dedup_key.executeStep()) duplicate_of = first_by_dedup_key.getColumn(0).getInt64();
+    // An un-reset SELECT would pin a read snapshot and starve WAL checkpoints.
+    first_by_dedup_key.tryReset();
+
+    const std::int64_t seq = ++t.seq;
+    t.event_chain = ChainEvent(t.event_chain, {seq, delivery_id, d.received_at_ms, duplicate_of, &e});
+
+    SQLite::Statement& ev = insert_event;
+    ev.tryReset();
+    ev.bind(1, seq);
+    ev.bind(2, delivery_id);
+    ev.bindNoCopy(3, e.object);
+    ev.bindNoCopy(4, e.waba_id);
+    ev.bindNoCopy(5, e.field);
+    BindOptional(ev, 6, e.event_time);
+    ev.bind(7, d.received_at_ms);
+    ev.bindNoCopy(8, e.dedup_key);
+    if (duplicate_of != 0) {
+      ev.bind(9, duplicate_of);
+    } else {
+      ev.bind(9);
+    }
+    BindOptional(ev, 10, e.wamid);
+    BindOptional(ev, 11, e.wa_id);
+    ev.bindNoCopy(12, e.value);
+    BindDigest(ev, 13, t.event_chain);
+    ev.exec();
+    ev.tryReset();
+    out.events.push_back({seq, duplicate_of});
+  }
+}
+
+SqliteJournal::SqliteJournal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteJournal::~SqliteJournal() = default;
+
+Result<std::unique_ptr<SqliteJournal>> SqliteJournal::Open(const std::string& path,
+                                                           const DatabaseOptions& options) {
+  auto db = OpenWritable(path, options);
+  if (!db.ok()) return db.status();
+  auto migrations = BuiltInMigrations();
+  if (!migrations.ok()) return migrations.status();
+  auto report = Migrate(*db.value(), migrations.value());
+  if (!report.ok()) return report.status();
+  for (const std::string& name : report->applied) spdlog::info("applied migration {}", name);
+  try {
+    auto impl = std::make_unique<Impl>(std::move(db.value()));
+    SQLite::Statement last_delivery(*impl->db, kLastDelivery);
+    if (last_delivery.executeStep()) {
+      impl->tip.delivery_id = last_delivery.getColumn(0).getInt64();
+      impl->tip.delivery_chain = DigestFromColumn(last_delivery.getColumn(1));
+    }
+    SQLite::Statement last_event(*impl->db, kLastEvent);
+    if (last_event.executeStep()) {
+      impl->tip.seq = last_event.getColumn(0).getInt64();
+      impl->tip.event_chain = DigestFromColumn(last_event.getColumn(1));
+    }
+    return std::unique_ptr<SqliteJournal>(new SqliteJournal(std::move(impl)));
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e.getErrorCode(), std::string("loading journal state: ") + e.what());
+  }
+}
+
+Status SqliteJournal::AppendBatch(const std::vector<const DeliveryRecord*>& batch,
+                                  std::vector<AppendedDelivery>* out) {
+  out->resize(batch.size());
+  Tip tip = impl_->tip;  // only published once the commit succeeded
+  try {
+    SQLite::Transaction tx(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (std::size_t i = 0; i < batch.size(); ++i) impl_->Insert(*batch[i], tip, (*out)[i]);
+    // commit() throws if COMMIT fails; the destructor then rolls back. Nothing is
+    // acknowledged unless this line returns.
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    // SQLite's text is for the operator's log only; callers get a generic message.
+    spdlog::error("journal commit of {} deliveries failed: {} (code {})", batch.size(), e.what(),
+                  e.getExtendedErrorCode());
+    return StatusFromSqlite(e.getErrorCode(), "journal commit failed");
+  }
+  impl_->tip = tip;
+  return Status::Ok();
+}
+
+JournalStats SqliteJournal::Committed() const {
+  return {impl_->tip.delivery_id, impl_->tip.seq};
+}
+
+}  // namespace wj::storage
