@@ -1,23 +1,15 @@
-// `waba-journal serve`: wires the journal, the group-commit writer and the HTTP routes,
-// then runs until SIGTERM or SIGINT.
+// `waba-journal serve`: reads the configuration, starts the Service, and stops it
+// gracefully on SIGTERM or SIGINT.
 #include <openssl/rand.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "server/commands.h"
 #include "server/config.h"
-#include "server/metrics.h"
-#include "server/ops_routes.h"
-#include "server/static_files.h"
-#include "server/webhook_routes.h"
+#include "server/service.h"
 #include "storage/digest.h"
-#include "storage/group_commit_writer.h"
-#include "storage/journal_reader.h"
-#include "storage/sqlite_journal.h"
 
 namespace wj::server {
 namespace {
@@ -49,16 +41,6 @@ int WaitForStopSignal(const sigset_t& stop_signals) {
   return sig;
 }
 
-// Lets the deliveries already accepted finish: committed, and their answers written.
-void Drain(WebhookRoutes& webhook, const storage::GroupCommitWriter& writer) {
-  webhook.SetDraining(true);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while ((writer.Pending() > 0 || webhook.InFlight() > 0) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
-
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args, const Environment& env) {
@@ -87,49 +69,24 @@ int RunServe(const std::vector<std::string>& args, const Environment& env) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto journal = storage::SqliteJournal::Open(config.db_path, {config.sync, 5000});
-  if (!journal.ok()) {
-    std::cerr << "waba-journal serve: " << journal.status().message() << '\n';
+  auto service = Service::Start(config);
+  if (!service.ok()) {
+    std::cerr << "waba-journal serve: " << service.status().message() << '\n';
     return 1;
   }
-  auto reader = storage::SqliteJournalReader::Open(config.db_path);
-  if (!reader.ok()) {
-    std::cerr << "waba-journal serve: " << reader.status().message() << '\n';
-    return 1;
-  }
-  storage::GroupCommitWriter writer(*journal.value(), {});
-  Metrics metrics;
-  WebhookRoutes webhook(config.verify_token, SignatureVerifier(config.app_secrets), writer,
-                        metrics);
-  OpsRoutes ops(*reader.value(), writer, metrics);
-  StaticFiles web(WebFiles());
-  auto router = std::make_shared<Router>();
-  webhook.Register(*router);
-  ops.Register(*router);
-  web.Register(*router);  // last: its "/*" catches what the others do not
-
-  HttpServer::Options options;
-  options.threads = config.threads;
-  options.limits.max_body_bytes = config.max_body_bytes;
-  options.on_reject = [&metrics](int code) { metrics.CountHttpRejection(code); };
-  HttpServer server(config.listen, options, router);
-  if (Status s = server.Start(); !s.ok()) {
-    std::cerr << "waba-journal serve: " << s.message() << '\n';
-    return 1;
-  }
-  const auto committed = writer.Committed();
+  const auto committed = service.value()->Committed();
   spdlog::info("journal {}: {} deliveries, {} events", config.db_path, committed.deliveries,
                committed.events);
   // Scripts and tests read the bound port from this line.
-  std::cout << "listening on http://" << config.listen.host << ":" << server.port() << std::endl;
+  std::cout << "listening on http://" << config.listen.host << ":" << service.value()->port()
+            << std::endl;
 
   const int sig = WaitForStopSignal(stop_signals);
   spdlog::info("received signal {}: finishing pending commits", sig);
-  Drain(webhook, writer);
-  server.Shutdown();
-  writer.Stop();
-  spdlog::info("stopped; journal has {} deliveries, {} events", writer.Committed().deliveries,
-               writer.Committed().events);
+  service.value()->Stop();
+  const auto final_counts = service.value()->Committed();
+  spdlog::info("stopped; journal has {} deliveries, {} events", final_counts.deliveries,
+               final_counts.events);
   return 0;
 }
 

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "server/config.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/ops_routes.h"
+#include "server/static_files.h"
+#include "server/webhook_routes.h"
+#include "storage/group_commit_writer.h"
+#include "storage/journal_reader.h"
+
+namespace wj::server {
+
+// The running receiver: journal, group-commit writer, routes and HTTP listener, assembled
+// from a ServeConfig. `serve` runs one; tests run the very same assembly on port 0.
+//
+// Thread-safety: Start/Stop from one controlling thread.
+class Service {
+ public:
+  // Lets tests interpose on the journal writer (e.g. to inject commit failures).
+  using JournalWrapper =
+      std::function<std::unique_ptr<storage::JournalWriter>(std::unique_ptr<storage::JournalWriter>)>;
+
+  // Opens (and migrates) the journal and starts listening. Returns the reason on failure:
+  // the journal cannot be opened, or the address cannot be bound.
+  static Result<std::unique_ptr<Service>> Start(const ServeConfig& config,
+                                                JournalWrapper wrap = {});
+  ~Service();  // stops as Stop() does
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  std::uint16_t port() const { return server_->port(); }
+  storage::JournalStats Committed() const { return writer_->Committed(); }
+
+  // Graceful stop: new deliveries get 503, accepted ones are committed and answered
+  // (bounded wait), then the listener and the writer stop. Idempotent.
+  void Stop();
+
+ private:
+  Service() = default;
+
+  std::unique_ptr<storage::JournalWriter> journal_;
+  std::unique_ptr<storage::JournalReader> reader_;
+  std::unique_ptr<storage::GroupCommitWriter> writer_;
+  Metrics metrics_;
+  std::unique_ptr<WebhookRoutes> webhook_;
+  std::unique_ptr<OpsRoutes> ops_;
+  std::unique_ptr<StaticFiles> web_;
+  std::unique_ptr<HttpServer> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace wj::server
