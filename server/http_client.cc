@@ -12,6 +12,15 @@ std::size_t Collect(char* data, std::size_t size, std::size_t n, void* out) {
   return size * n;
 }
 
+// Keeps only the last response's headers (a 100 Continue block would come first).
+std::size_t CollectHeader(char* data, std::size_t size, std::size_t n, void* out) {
+  auto* headers = static_cast<std::string*>(out);
+  std::string_view line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) headers->clear();
+  headers->append(line);
+  return size * n;
+}
+
 }  // namespace
 
 HttpClient::HttpClient(long timeout_ms) {
@@ -49,6 +58,8 @@ Result<HttpResponse> HttpClient::Perform(const std::string& url, const std::stri
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   if (body != nullptr) {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());

@@ -9,6 +9,7 @@ namespace wj::server {
 
 struct HttpResponse {
   long status = 0;
+  std::string headers;  // the raw header block of the final response
   std::string body;
 };
 

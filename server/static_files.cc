@@ -1,5 +1,6 @@
 #include "server/static_files.h"
 
+#include "server/http_headers.h"
 #include "server/json_response.h"
 
 namespace wj::server {
@@ -38,10 +39,9 @@ void StaticFiles::Serve(const HttpRequest& request, ResponseWriter& response) co
   if (name.empty()) name = "index.html";
   for (const EmbeddedFile& f : files_) {
     if (f.path != name) continue;
-    response.headers().addRaw(Pistache::Http::Header::Raw(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"));
-    response.headers().addRaw(Pistache::Http::Header::Raw("X-Content-Type-Options", "nosniff"));
+    response.headers().add<ContentSecurityPolicy>(
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'");
+    response.headers().add<ContentTypeOptions>("nosniff");
     response.send(Code::Ok, f.content.data(), f.content.size(),
                   Pistache::Http::Mime::MediaType::fromString(std::string(MimeType(f.path))));
     return;

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "server/envelope_parser.h"
+#include "server/http_headers.h"
 #include "server/json_response.h"
 
 namespace wj::server {
@@ -57,14 +58,14 @@ void WebhookRoutes::Handshake(const HttpRequest& request, ResponseWriter& respon
   }
   spdlog::info("webhook handshake from {} answered", request.peer);
   // The challenge is echoed as text; nosniff stops a browser from reading it as anything else.
-  response.headers().addRaw(Pistache::Http::Header::Raw("X-Content-Type-Options", "nosniff"));
+  response.headers().add<ContentTypeOptions>("nosniff");
   SendText(response, Code::Ok, *challenge);
 }
 
 void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response) {
   if (draining_.load()) {
     metrics_.CountDelivery(DeliveryOutcome::kUnavailable);
-    response.headers().addRaw(Pistache::Http::Header::Raw("Retry-After", "5"));
+    response.headers().add<RetryAfter>("5");
     SendError(response, Code::Service_Unavailable, "stopping", "service is stopping; retry");
     return;
   }
@@ -101,7 +102,7 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
     if (!result.ok()) {
       metrics_.CountDelivery(DeliveryOutcome::kUnavailable);
       spdlog::error("delivery not journaled: {}", result.status().message());
-      writer->headers().addRaw(Pistache::Http::Header::Raw("Retry-After", "5"));
+      writer->headers().add<RetryAfter>("5");
       writer
           ->send(Code::Service_Unavailable,
                  R"({"error":{"code":"journal_unavailable","message":"not stored; retry"}})", kJson)
