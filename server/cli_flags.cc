@@ -31,7 +31,8 @@ Status FlagSet::Parse(const std::vector<std::string>& args, const Environment& e
       help_requested_ = true;
       return Status::Ok();
     }
-    if (arg.rfind("--", 0) != 0) return Status::InvalidArgument("unexpected argument '" + arg + "'");
+    if (arg.rfind("--", 0) != 0)
+      return Status::InvalidArgument("unexpected argument '" + arg + "'");
     std::string name = arg.substr(2);
     std::optional<std::string> inline_value;
     if (std::size_t eq = name.find('='); eq != std::string::npos) {
@@ -102,7 +103,8 @@ std::string FlagSet::Help() const {
     os << std::string(left.size() < 30 ? 30 - left.size() : 1, ' ') << s.help;
     if (s.repeatable) os << " Repeatable.";
     if (!s.default_value.empty()) os << " Default: " << s.default_value << ".";
-    if (!s.env.empty()) os << " Env: " << s.env << (s.repeatable ? " (comma-separated)" : "") << ".";
+    if (!s.env.empty())
+      os << " Env: " << s.env << (s.repeatable ? " (comma-separated)" : "") << ".";
     os << '\n';
   }
   os << "  --help                      Show this help.\n";

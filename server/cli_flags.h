@@ -15,12 +15,12 @@ using Environment = std::function<std::optional<std::string>(const std::string& 
 Environment ProcessEnvironment();
 
 struct FlagSpec {
-  std::string name;        // without dashes: "listen" for --listen
-  std::string env;         // environment variable read when the flag is absent; may be empty
-  std::string value_name;  // shown in help, e.g. "HOST:PORT"; empty for a switch
-  std::string help;        // one line
+  std::string name;           // without dashes: "listen" for --listen
+  std::string env;            // environment variable read when the flag is absent; may be empty
+  std::string value_name;     // shown in help, e.g. "HOST:PORT"; empty for a switch
+  std::string help;           // one line
   std::string default_value;  // used when neither flag nor variable is given; may be empty
-  bool repeatable = false; // may be given several times; the variable is comma-separated
+  bool repeatable = false;    // may be given several times; the variable is comma-separated
 };
 
 // The flags of one sub-command: parses "--name value", "--name=value" and switches, with

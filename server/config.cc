@@ -13,8 +13,7 @@ FlagSet ServeFlags() {
           {"db", "WABA_JOURNAL_DB", "PATH", "Journal database file (created with mode 0600).",
            "./waba-journal.db"},
           {"app-secret", "WABA_APP_SECRET", "SECRET",
-           "Meta app secret that signs deliveries; several = rotation or several apps.", "",
-           true},
+           "Meta app secret that signs deliveries; several = rotation or several apps.", "", true},
           {"verify-token", "WABA_VERIFY_TOKEN", "TOKEN",
            "Token Meta sends in the GET handshake (set in the App Dashboard).", ""},
           {"max-body", "WABA_JOURNAL_MAX_BODY", "BYTES", "Largest accepted delivery body.",
@@ -55,6 +54,10 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags) {
   if (!sync.ok()) return Status::InvalidArgument("--" + sync.status().message());
   c.sync = sync.value();
 
+  for (const std::string& secret : c.app_secrets) {
+    // An empty HMAC key is one anyone can sign with.
+    if (secret.empty()) return Status::InvalidArgument("--app-secret must not be empty");
+  }
   if (!c.demo) {
     if (c.app_secrets.empty()) {
       return Status::InvalidArgument(

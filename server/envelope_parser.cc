@@ -128,8 +128,8 @@ class Parser {
       return;
     }
     // Value-level errors and items without an id: identified by their content.
-    e.dedup_key = ContentDedupKey(e.waba_id, e.field, SingleItemValue(value, kind, item),
-                                  e.event_time);
+    e.dedup_key =
+        ContentDedupKey(e.waba_id, e.field, SingleItemValue(value, kind, item), e.event_time);
   }
 
   ParsedBody& out_;
@@ -173,6 +173,10 @@ ParsedBody ParseDeliveryBody(std::string_view body) {
     std::string what = e.what();
     what = what.substr(0, what.find("; last read"));
     out.error = "not JSON: " + what;
+    return out;
+  } catch (const Json::exception& e) {
+    // E.g. out_of_range.406 for 1e99999, whose text quotes the number: report the id only.
+    out.error = "not JSON: value out of range (json error " + std::to_string(e.id) + ")";
     return out;
   }
   Parser parser(out);

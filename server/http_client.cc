@@ -1,8 +1,8 @@
 #include "server/http_client.h"
 
-#include <curl/curl.h>
-
 #include <mutex>
+
+#include <curl/curl.h>
 
 namespace wj::server {
 namespace {
@@ -71,8 +71,8 @@ Result<HttpResponse> HttpClient::Perform(const std::string& url, const std::stri
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
-    return Status::Unavailable(std::string("request to ") + url + " failed: " +
-                               curl_easy_strerror(rc));
+    return Status::Unavailable(std::string("request to ") + url +
+                               " failed: " + curl_easy_strerror(rc));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -1,11 +1,12 @@
 #include "server/http_connection_handler.h"
 
-#include <sys/socket.h>
+#include <string>
+#include <typeinfo>
 
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
 
-#include <string>
+#include <sys/socket.h>
 
 namespace wj::server {
 
@@ -31,7 +32,7 @@ class InspectableParser final : public Pistache::Http::RequestParser {
 // Per-connection state, stored on the Pistache peer.
 struct ConnectionState {
   std::shared_ptr<InspectableParser> parser;
-  std::string request_line;     // the raw first line, for the undecoded target
+  std::string request_line;  // the raw first line, for the undecoded target
   bool request_line_done = false;
   bool length_checked = false;  // Content-Length compared with the limit
   bool discarding = false;      // rejected: drop input until the connection closes
@@ -56,8 +57,7 @@ std::shared_ptr<ConnectionState> StateOf(const std::shared_ptr<Pistache::Tcp::Pe
 void SplitTarget(const std::string& line, std::string* path, std::string* query) {
   std::size_t start = line.find(' ');
   std::size_t end = start == std::string::npos ? std::string::npos : line.find(' ', start + 1);
-  std::string target =
-      start == std::string::npos ? "/" : line.substr(start + 1, end - start - 1);
+  std::string target = start == std::string::npos ? "/" : line.substr(start + 1, end - start - 1);
   if (std::size_t scheme = target.find("://"); scheme != std::string::npos) {
     std::size_t slash = target.find('/', scheme + 3);
     target = slash == std::string::npos ? "/" : target.substr(slash);
@@ -128,7 +128,8 @@ void HttpConnectionHandler::onInput(const char* buffer, size_t len,
   } catch (const Pistache::Http::HttpError& e) {
     Reject(state, peer, static_cast<Code>(e.code()), "bad_request", "malformed HTTP request");
   } catch (const std::exception& e) {
-    spdlog::error("HTTP request handling failed: {}", e.what());
+    // Exception text may quote request bytes: log its type only.
+    spdlog::error("HTTP request handling failed: {}", typeid(e).name());
     Reject(state, peer, Code::Internal_Server_Error, "internal", "internal error");
   }
 }
@@ -166,7 +167,7 @@ void HttpConnectionHandler::Dispatch(ConnectionState& state,
   try {
     router_->Dispatch(request, response);
   } catch (const std::exception& e) {
-    spdlog::error("handler for {} failed: {}", request.path, e.what());
+    spdlog::error("handler for {} failed: {}", request.path, typeid(e).name());
     response.send(Code::Internal_Server_Error,
                   R"({"error":{"code":"internal","message":"internal error"}})",
                   Pistache::Http::Mime::MediaType::fromString("application/json"));
@@ -181,8 +182,8 @@ void HttpConnectionHandler::Reject(ConnectionState& state,
   if (on_reject_) on_reject_(static_cast<int>(code));
   ResponseWriter response(Pistache::Http::Version::Http11, transport(), this, peer);
   response.headers().add<Header::Connection>(ConnectionControl::Close);
-  const std::string body = std::string(R"({"error":{"code":")") + error_code +
-                           R"(","message":")" + message + R"("}})";
+  const std::string body =
+      std::string(R"({"error":{"code":")") + error_code + R"(","message":")" + message + R"("}})";
   const int fd = peer->fd();
   // Close only after the answer is on the wire; both continuations run on this reactor
   // thread, before Pistache can see the connection end and recycle the descriptor.

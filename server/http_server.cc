@@ -1,8 +1,8 @@
 #include "server/http_server.h"
 
-#include <pistache/endpoint.h>
-
 #include <charconv>
+
+#include <pistache/endpoint.h>
 
 namespace wj::server {
 
@@ -34,8 +34,7 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   return out;
 }
 
-HttpServer::HttpServer(ListenAddress address, Options options,
-                       std::shared_ptr<const Router> router)
+HttpServer::HttpServer(ListenAddress address, Options options, std::shared_ptr<const Router> router)
     : address_(std::move(address)), options_(options), router_(std::move(router)) {}
 
 HttpServer::~HttpServer() { Shutdown(); }
@@ -45,11 +44,11 @@ Status HttpServer::Start() {
   try {
     endpoint_ = std::make_unique<Pistache::Http::Endpoint>(
         Pistache::Address(address_.host, Pistache::Port(address_.port)));
-    endpoint_->init(Pistache::Http::Endpoint::options()
-                        .threads(options_.threads)
-                        .flags(Pistache::Tcp::Options::ReuseAddr)
-                        .maxRequestSize(options_.limits.max_body_bytes +
-                                        options_.limits.max_header_bytes));
+    endpoint_->init(
+        Pistache::Http::Endpoint::options()
+            .threads(options_.threads)
+            .flags(Pistache::Tcp::Options::ReuseAddr)
+            .maxRequestSize(options_.limits.max_body_bytes + options_.limits.max_header_bytes));
     endpoint_->setHandler(
         std::make_shared<HttpConnectionHandler>(router_, options_.limits, options_.on_reject));
     endpoint_->serveThreaded();

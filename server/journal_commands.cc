@@ -1,7 +1,7 @@
 // The offline journal commands: migrate and verify.
-#include <SQLiteCpp/Database.h>
-
 #include <iostream>
+
+#include <SQLiteCpp/Database.h>
 
 #include "server/commands.h"
 #include "storage/database.h"
@@ -12,8 +12,8 @@ namespace wj::server {
 namespace {
 
 FlagSet DbFlags(const char* usage) {
-  return FlagSet(usage, {{"db", "WABA_JOURNAL_DB", "PATH", "Journal database file.",
-                          "./waba-journal.db"}});
+  return FlagSet(
+      usage, {{"db", "WABA_JOURNAL_DB", "PATH", "Journal database file.", "./waba-journal.db"}});
 }
 
 // Parses flags; returns -1 to go on, else the exit code.
@@ -43,8 +43,8 @@ int RunMigrate(const std::vector<std::string>& args, const Environment& env) {
   auto db = storage::OpenWritable(path, {});
   auto migrations = storage::BuiltInMigrations();
   if (!db.ok() || !migrations.ok()) {
-    std::cerr << "waba-journal migrate: "
-              << (db.ok() ? migrations.status() : db.status()).message() << '\n';
+    std::cerr << "waba-journal migrate: " << (db.ok() ? migrations.status() : db.status()).message()
+              << '\n';
     return 1;
   }
   auto report = storage::Migrate(*db.value(), migrations.value());

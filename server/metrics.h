@@ -16,10 +16,10 @@ namespace wj::server {
 
 // What happened to one POST /webhook.
 enum class DeliveryOutcome {
-  kJournaled,            // verified, committed
-  kJournaledUnparsed,    // verified, committed raw with a parse error
-  kRejectedSignature,    // 401: see the per-reason counter
-  kUnavailable,          // 503: the commit failed or the service is stopping
+  kJournaled,          // verified, committed
+  kJournaledUnparsed,  // verified, committed raw with a parse error
+  kRejectedSignature,  // 401: see the per-reason counter
+  kUnavailable,        // 503: the commit failed or the service is stopping
 };
 inline constexpr std::size_t kDeliveryOutcomes = 4;
 

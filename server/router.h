@@ -16,9 +16,9 @@ namespace wj::server {
 // What a route handler sees of a request.
 struct HttpRequest {
   Pistache::Http::Method method = Pistache::Http::Method::Get;
-  std::string path;        // without the query string, not decoded
-  QueryString query;       // parsed from the raw query string
-  std::string peer;        // remote address, "host:port"
+  std::string path;                                         // without the query string, not decoded
+  QueryString query;                                        // parsed from the raw query string
+  std::string peer;                                         // remote address, "host:port"
   std::vector<std::pair<std::string, std::string>> params;  // ":name" path segments, decoded
   const Pistache::Http::Request* raw = nullptr;             // headers and body
 

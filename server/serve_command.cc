@@ -1,15 +1,15 @@
 // `waba-journal serve`: reads the configuration, starts the Service, and stops it
 // gracefully on SIGTERM or SIGINT.
-#include <openssl/rand.h>
-#include <signal.h>
-#include <spdlog/spdlog.h>
-
 #include <iostream>
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/service.h"
 #include "storage/digest.h"
+#include <signal.h>
 
 namespace wj::server {
 namespace {

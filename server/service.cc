@@ -1,9 +1,9 @@
 #include "server/service.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "storage/sqlite_journal.h"
 

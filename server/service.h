@@ -22,8 +22,8 @@ namespace wj::server {
 class Service {
  public:
   // Lets tests interpose on the journal writer (e.g. to inject commit failures).
-  using JournalWrapper =
-      std::function<std::unique_ptr<storage::JournalWriter>(std::unique_ptr<storage::JournalWriter>)>;
+  using JournalWrapper = std::function<std::unique_ptr<storage::JournalWriter>(
+      std::unique_ptr<storage::JournalWriter>)>;
 
   // Opens (and migrates) the journal and starts listening. Returns the reason on failure:
   // the journal cannot be opened, or the address cannot be bound.

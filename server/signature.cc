@@ -1,10 +1,10 @@
 #include "server/signature.h"
 
+#include <array>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-
-#include <array>
 
 #include "storage/digest.h"
 

@@ -1,13 +1,13 @@
 // `waba-journal simulate`: posts signed sample deliveries to a running service, the way
 // Meta would, so that a new user can see every field arrive in the journal.
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <chrono>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "server/commands.h"
 #include "server/http_client.h"
@@ -80,9 +80,9 @@ int RunSimulate(const std::vector<std::string>& args, const Environment& env) {
       for (std::uint64_t i = next++; i < total; i = next++) {
         const EmbeddedFile& sample = samples[i % samples.size()];
         const std::string body(sample.content);
-        auto response = client.Post(url, body,
-                                    {"Content-Type: application/json",
-                                     "X-Hub-Signature-256: " + SignBody(secret, body)});
+        auto response = client.Post(
+            url, body,
+            {"Content-Type: application/json", "X-Hub-Signature-256: " + SignBody(secret, body)});
         std::lock_guard lock(mu);
         if (!response.ok()) {
           ++answers["error: " + response.status().message()];

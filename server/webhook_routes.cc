@@ -1,9 +1,9 @@
 #include "server/webhook_routes.h"
 
+#include <chrono>
+
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
-
-#include <chrono>
 
 #include "server/envelope_parser.h"
 #include "server/http_headers.h"
@@ -85,8 +85,11 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
   std::vector<std::string> fields;
   fields.reserve(parsed.events.size());
   for (const auto& e : parsed.events) fields.push_back(e.field);
-  storage::DeliveryRecord record{NowMs(),          request.peer,         *signature,
-                                 request.body(),   std::move(parsed.error),
+  storage::DeliveryRecord record{NowMs(),
+                                 request.peer,
+                                 *signature,
+                                 request.body(),
+                                 std::move(parsed.error),
                                  std::move(parsed.events)};
 
   // From here on nothing may throw: the writer is moved into the completion, which the
@@ -94,7 +97,8 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
   auto in_flight = in_flight_counter_;
   in_flight->fetch_add(1);
-  appender_.Submit(std::move(record), [this, writer, in_flight, unparsed, fields = std::move(fields)](
+  appender_.Submit(std::move(record), [this, writer, in_flight, unparsed,
+                                       fields = std::move(fields)](
                                           const Result<storage::AppendedDelivery>& result) {
     auto sent = [in_flight](ssize_t) { in_flight->fetch_sub(1); };
     auto lost = [in_flight](std::exception_ptr&) { in_flight->fetch_sub(1); };

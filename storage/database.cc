@@ -1,16 +1,16 @@
 #include "storage/database.h"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
-#include <cerrno>
-#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace wj::storage {
 namespace {
@@ -57,13 +57,12 @@ Result<std::unique_ptr<SQLite::Database>> OpenWritable(const std::string& path,
   // O_EXCL-free create: an existing file keeps its mode; a new one is private from birth.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Status::Unavailable("cannot create database file " + path + ": " +
-                               std::strerror(errno));
+    return Status::Unavailable("cannot create database file " + path + ": " + std::strerror(errno));
   }
   ::close(fd);
   try {
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE,
-                                                 options.busy_timeout_ms);
+    auto db =
+        std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, options.busy_timeout_ms);
     db->exec("PRAGMA journal_mode = WAL");
     db->exec(PragmaFor(options.sync));
     db->exec("PRAGMA foreign_keys = ON");

@@ -1,8 +1,8 @@
 #include "storage/digest.h"
 
-#include <openssl/evp.h>
-
 #include <stdexcept>
+
+#include <openssl/evp.h>
 
 namespace wj {
 namespace {

@@ -55,8 +55,8 @@ void GroupCommitWriter::Run() {
       // Take whatever is waiting, up to the limits: that is the group.
       std::size_t bytes = 0;
       while (!queue_.empty() && batch.size() < options_.max_batch_deliveries &&
-             (batch.empty() || bytes + queue_.front().delivery.body.size() <=
-                                   options_.max_batch_bytes)) {
+             (batch.empty() ||
+              bytes + queue_.front().delivery.body.size() <= options_.max_batch_bytes)) {
         bytes += queue_.front().delivery.body.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

@@ -76,7 +76,7 @@ class GroupCommitWriter final : public DeliveryAppender {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Queued> queue_;  // guarded by mu_
+  std::deque<Queued> queue_;   // guarded by mu_
   std::size_t in_flight_ = 0;  // taken from queue_, not yet completed; guarded by mu_
   bool stopping_ = false;      // guarded by mu_
   CommitStats stats_;          // guarded by mu_

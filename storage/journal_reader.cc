@@ -1,10 +1,10 @@
 #include "storage/journal_reader.h"
 
+#include <mutex>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
-
-#include <mutex>
 
 #include "storage/database.h"
 
@@ -14,7 +14,8 @@ namespace {
 // Ids and seqs are gapless from 1 (append-only, assigned by the writer), so the maximum
 // is the count, found in O(log n) on the primary keys.
 constexpr const char* kStats =
-    "SELECT (SELECT coalesce(max(id), 0) FROM deliveries), (SELECT coalesce(max(seq), 0) FROM events)";
+    "SELECT (SELECT coalesce(max(id), 0) FROM deliveries), (SELECT coalesce(max(seq), 0) FROM "
+    "events)";
 
 }  // namespace
 

@@ -1,11 +1,11 @@
 #include "storage/journal_verifier.h"
 
+#include <cstring>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
-
-#include <cstring>
 
 #include "storage/chain_hash.h"
 #include "storage/database.h"
@@ -53,7 +53,8 @@ void WalkDeliveries(SQLite::Database& db, VerifyReport& r) {
                   std::to_string(id);
     } else {
       chain = ChainDelivery(chain, row);
-      if (!SameDigest(q.getColumn(7), chain)) r.problem = "delivery content does not match its chain hash";
+      if (!SameDigest(q.getColumn(7), chain))
+        r.problem = "delivery content does not match its chain hash";
     }
     if (!r.problem.empty()) {
       r.ok = false;
@@ -81,11 +82,12 @@ void WalkEvents(SQLite::Database& db, VerifyReport& r) {
     e.value = q.getColumn(11).getString();
     ++r.events;
     if (seq != r.events) {
-      r.problem = "event seqs jump from " + std::to_string(r.events - 1) + " to " +
-                  std::to_string(seq);
+      r.problem =
+          "event seqs jump from " + std::to_string(r.events - 1) + " to " + std::to_string(seq);
     } else {
       chain = ChainEvent(chain, row);
-      if (!SameDigest(q.getColumn(12), chain)) r.problem = "event content does not match its chain hash";
+      if (!SameDigest(q.getColumn(12), chain))
+        r.problem = "event content does not match its chain hash";
     }
     if (!r.problem.empty()) {
       r.ok = false;

@@ -1,13 +1,13 @@
 #include "storage/migrator.h"
 
+#include <algorithm>
+#include <chrono>
+#include <map>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
-
-#include <algorithm>
-#include <chrono>
-#include <map>
 
 #include "storage/database.h"
 #include "storage/digest.h"
@@ -52,10 +52,9 @@ Result<std::vector<Migration>> ParseMigrations(std::span<const EmbeddedFile> fil
   std::vector<Migration> out;
   for (const EmbeddedFile& f : files) {
     std::string_view path = f.path;
-    bool well_formed = path.size() > 9 && path.substr(path.size() - 4) == ".sql" &&
-                       path[4] == '_' &&
-                       std::all_of(path.begin(), path.begin() + 4,
-                                   [](char c) { return c >= '0' && c <= '9'; });
+    bool well_formed =
+        path.size() > 9 && path.substr(path.size() - 4) == ".sql" && path[4] == '_' &&
+        std::all_of(path.begin(), path.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
     if (!well_formed) {
       return Status::Internal("migration file name must be NNNN_name.sql: " + std::string(path));
     }
@@ -91,10 +90,10 @@ Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migratio
     report.from_version = applied.empty() ? 0 : applied.rbegin()->first;
     const int newest = migrations.empty() ? 0 : migrations.back().version;
     if (report.from_version > newest) {
-      return Status::FailedPrecondition(
-          "database schema version " + std::to_string(report.from_version) +
-          " is newer than this binary's " + std::to_string(newest) +
-          "; run a newer waba-journal or restore a matching backup");
+      return Status::FailedPrecondition("database schema version " +
+                                        std::to_string(report.from_version) +
+                                        " is newer than this binary's " + std::to_string(newest) +
+                                        "; run a newer waba-journal or restore a matching backup");
     }
     for (const Migration& m : migrations) {
       std::string sha = ToHex(Sha256(m.sql));
@@ -121,9 +120,9 @@ Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migratio
     report.to_version = std::max(report.from_version, newest);
     return report;
   } catch (const SQLite::Exception& e) {
-    return StatusFromSqlite(e.getErrorCode(),
-                            "migration " + (current.empty() ? std::string("check") : current) +
-                                " failed: " + e.what());
+    return StatusFromSqlite(
+        e.getErrorCode(),
+        "migration " + (current.empty() ? std::string("check") : current) + " failed: " + e.what());
   }
 }
 

@@ -1,12 +1,12 @@
 #include "storage/sqlite_journal.h"
 
+#include <cstring>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
-
-#include <cstring>
 
 #include "storage/chain_hash.h"
 #include "storage/migrator.h"
@@ -77,9 +77,9 @@ struct SqliteJournal::Impl {
 void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, AppendedDelivery& out) {
   const std::int64_t delivery_id = ++t.delivery_id;
   const auto event_count = static_cast<std::int64_t>(d.events.size());
-  t.delivery_chain = ChainDelivery(
-      t.delivery_chain, {delivery_id, d.received_at_ms, d.peer, d.signature, d.body,
-                         d.parse_error ? &*d.parse_error : nullptr, event_count});
+  t.delivery_chain =
+      ChainDelivery(t.delivery_chain, {delivery_id, d.received_at_ms, d.peer, d.signature, d.body,
+                                       d.parse_error ? &*d.parse_error : nullptr, event_count});
 
   SQLite::Statement& ins = insert_delivery;
   ins.tryReset();
@@ -106,7 +106,8 @@ void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, AppendedDelive
     first_by_dedup_key.tryReset();
 
     const std::int64_t seq = ++t.seq;
-    t.event_chain = ChainEvent(t.event_chain, {seq, delivery_id, d.received_at_ms, duplicate_of, &e});
+    t.event_chain =
+        ChainEvent(t.event_chain, {seq, delivery_id, d.received_at_ms, duplicate_of, &e});
 
     SQLite::Statement& ev = insert_event;
     ev.tryReset();
@@ -183,8 +184,6 @@ Status SqliteJournal::AppendBatch(const std::vector<const DeliveryRecord*>& batc
   return Status::Ok();
 }
 
-JournalStats SqliteJournal::Committed() const {
-  return {impl_->tip.delivery_id, impl_->tip.seq};
-}
+JournalStats SqliteJournal::Committed() const { return {impl_->tip.delivery_id, impl_->tip.seq}; }
 
 }  // namespace wj::storage

@@ -16,14 +16,16 @@ class Status {
     kOk,
     kInvalidArgument,  // the caller's input is wrong; retrying the same input will not help
     kNotFound,
-    kUnavailable,      // transient: busy database, full disk, I/O error; a retry may succeed
+    kUnavailable,         // transient: busy database, full disk, I/O error; a retry may succeed
     kFailedPrecondition,  // the environment is not as required (e.g. schema newer than binary)
     kInternal,
   };
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status FailedPrecondition(std::string msg) {

@@ -1,9 +1,9 @@
 #include "server/http_connection_handler.h"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include <chrono>
 
 #include "tests/support/payloads.h"
 #include "tests/support/raw_http.h"
@@ -19,8 +19,9 @@ using testing::RawConnection;
 std::string SignedPost(const std::string& body, const std::string& extra_headers = "") {
   return "POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
          "X-Hub-Signature-256: " +
-         SignBody(testing::kTestSecret, body) + "\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
+         SignBody(testing::kTestSecret, body) +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" +
+         body;
 }
 
 class HttpConnectionHandlerTest : public ::testing::Test {
@@ -56,15 +57,16 @@ TEST_F(HttpConnectionHandlerTest, RefusesAnnouncedOversizedBodyBeforeItIsSent) {
   RawConnection conn(port_);
   // Announce 64 MiB and send none of it: the answer must come from the headers alone.
   const auto start = steady_clock::now();
-  ASSERT_TRUE(conn.Send(
-      "POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length: 67108864\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length: 67108864\r\n\r\n"));
   const std::string response = conn.ReadResponse(milliseconds(5000));
   EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0u) << response;
   EXPECT_LT(steady_clock::now() - start, milliseconds(2000));
   EXPECT_TRUE(conn.WaitForClose());
   EXPECT_EQ(testing::QueryInt(service_.config().db_path, "SELECT count(*) FROM deliveries"), 0);
-  EXPECT_NE(service_.Get("/metrics").body.find("waba_journal_http_rejections_total{code=\"413\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      service_.Get("/metrics").body.find("waba_journal_http_rejections_total{code=\"413\"} 1"),
+      std::string::npos);
 }
 
 TEST_F(HttpConnectionHandlerTest, AcceptsBodyAtTheLimitAndRefusesOneByteMore) {
@@ -79,8 +81,8 @@ TEST_F(HttpConnectionHandlerTest, AcceptsBodyAtTheLimitAndRefusesOneByteMore) {
 
 TEST_F(HttpConnectionHandlerTest, RefusesOversizedChunkedBody) {
   RawConnection conn(port_);
-  ASSERT_TRUE(conn.Send(
-      "POST /webhook HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("POST /webhook HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"));
   const std::string chunk(16 << 10, 'x');
   std::string response;
   for (int i = 0; i < 8 && response.empty(); ++i) {
@@ -94,8 +96,8 @@ TEST_F(HttpConnectionHandlerTest, RefusesOversizedChunkedBody) {
 
 TEST_F(HttpConnectionHandlerTest, RefusesOversizedHeadersWith431) {
   RawConnection conn(port_);
-  ASSERT_TRUE(conn.Send("GET /healthz HTTP/1.1\r\nX-Big: " + std::string(70 << 10, 'a') +
-                        "\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("GET /healthz HTTP/1.1\r\nX-Big: " + std::string(70 << 10, 'a') + "\r\n\r\n"));
   const std::string response = conn.ReadResponse();
   EXPECT_EQ(response.rfind("HTTP/1.1 431", 0), 0u) << response;
 }

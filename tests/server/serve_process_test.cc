@@ -1,12 +1,12 @@
 // The waba-journal binary as a user runs it: flags, exit codes, signals, crash recovery.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "server/http_client.h"
 #include "server/signature.h"
@@ -23,8 +23,8 @@ using testing::ChildProcess;
 constexpr const char* kSecret = "process-secret";
 
 std::vector<std::string> ServeArgs(const std::string& db) {
-  return {"serve",         "--listen",     "127.0.0.1:0",   "--db", db, "--app-secret",
-          kSecret,         "--verify-token", "process-token"};
+  return {"serve",        "--listen", "127.0.0.1:0",    "--db",         db,
+          "--app-secret", kSecret,    "--verify-token", "process-token"};
 }
 
 // Waits for "listening on http://127.0.0.1:PORT" and returns the base URL.
@@ -54,9 +54,9 @@ TEST(ServeProcessTest, HelpDocumentsEveryOptionAndItsVariable) {
   ChildProcess p(WJ_BINARY, {"serve", "--help"});
   EXPECT_EQ(p.Wait(), 0);
   const std::string out = p.ReadAllStdout();
-  for (const char* s : {"--listen", "WABA_JOURNAL_LISTEN", "--db", "WABA_JOURNAL_DB",
-                        "--app-secret", "WABA_APP_SECRET", "--verify-token", "WABA_VERIFY_TOKEN",
-                        "--max-body", "--demo"}) {
+  for (const char* s :
+       {"--listen", "WABA_JOURNAL_LISTEN", "--db", "WABA_JOURNAL_DB", "--app-secret",
+        "WABA_APP_SECRET", "--verify-token", "WABA_VERIFY_TOKEN", "--max-body", "--demo"}) {
     EXPECT_NE(out.find(s), std::string::npos) << s;
   }
 }
@@ -123,8 +123,7 @@ TEST(ServeProcessTest, SimulateJournalsEverySampleFieldAndVerifyPasses) {
   EXPECT_EQ(simulate.Wait(), 0) << simulate.ReadAllStdout() << simulate.ReadAllStderr();
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);
-  EXPECT_EQ(testing::QueryInt(db, "SELECT count(*) FROM deliveries WHERE parse_error IS NULL"),
-            86);
+  EXPECT_EQ(testing::QueryInt(db, "SELECT count(*) FROM deliveries WHERE parse_error IS NULL"), 86);
   EXPECT_EQ(testing::QueryInt(db, "SELECT count(DISTINCT field) FROM events"), 21);
   // The log names no secret and no message text.
   const std::string log = server.ReadAllStderr();

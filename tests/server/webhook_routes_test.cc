@@ -1,11 +1,11 @@
 #include "server/webhook_routes.h"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "server/http_client.h"
 #include "storage/journal_verifier.h"
@@ -36,8 +36,9 @@ TEST_F(WebhookRoutesTest, HandshakeEchoesChallengeWhenTokenMatches) {
 }
 
 TEST_F(WebhookRoutesTest, HandshakeRefusesWrongOrMissingToken) {
-  EXPECT_EQ(service_.Get("/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1").status,
-            403);
+  EXPECT_EQ(
+      service_.Get("/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1").status,
+      403);
   EXPECT_EQ(service_.Get("/webhook?hub.mode=subscribe&hub.challenge=1").status, 403);
   EXPECT_EQ(service_.Get("/webhook").status, 403);
 }
@@ -80,8 +81,9 @@ TEST_F(WebhookRoutesTest, UnsignedTamperedAndMalformedDeliveriesAre401AndNotStor
   EXPECT_EQ(service_.PostWithHeaders(body, {"Content-Type: application/json"}).status, 401);
   std::string tampered = body;
   tampered[tampered.find("hello")] = 'j';
-  EXPECT_EQ(service_.PostWithHeaders(
-                    tampered, {"X-Hub-Signature-256: " + SignBody(testing::kTestSecret, body)})
+  EXPECT_EQ(service_
+                .PostWithHeaders(tampered,
+                                 {"X-Hub-Signature-256: " + SignBody(testing::kTestSecret, body)})
                 .status,
             401);
   EXPECT_EQ(service_.PostWithHeaders(body, {"X-Hub-Signature-256: sha256="}).status, 401);
@@ -165,7 +167,8 @@ TEST_F(WebhookRoutesTest, ConcurrentDistinctDeliveriesAreAllJournaledWithGapless
     threads.emplace_back([&, t] {
       HttpClient client;
       for (int i = 0; i < kPerThread; ++i) {
-        const std::string body = InboundText("wamid.T" + std::to_string(t) + "-" + std::to_string(i));
+        const std::string body =
+            InboundText("wamid.T" + std::to_string(t) + "-" + std::to_string(i));
         auto r = client.Post(service_.Url("/webhook"), body,
                              {"X-Hub-Signature-256: " + SignBody(testing::kTestSecret, body)});
         if (r.ok() && r->status == 200) ++ok;
@@ -188,8 +191,9 @@ TEST_F(WebhookRoutesTest, BatchedMessagesChangeBecomesOneEventPerItem) {
   auto r = service_.PostSigned(body);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(nlohmann::json::parse(r.body)["events"], 3);
-  EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM events WHERE dedup_key IN "
-                          "('message:wamid.M','status:wamid.S:sent','status:wamid.S:delivered')"),
+  EXPECT_EQ(QueryInt(db_,
+                     "SELECT count(*) FROM events WHERE dedup_key IN "
+                     "('message:wamid.M','status:wamid.S:sent','status:wamid.S:delivered')"),
             3);
 }
 
@@ -223,8 +227,9 @@ TEST(WebhookCommitFailureTest, FailedCommitAnswers503AndStoresNothing) {
   fail = false;  // Meta retries; now it lands
   EXPECT_EQ(service.PostSigned(body).status, 200);
   EXPECT_EQ(QueryInt(service.config().db_path, "SELECT count(*) FROM deliveries"), 1);
-  EXPECT_NE(service.Get("/metrics").body.find("waba_journal_deliveries_total{outcome=\"unavailable\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      service.Get("/metrics").body.find("waba_journal_deliveries_total{outcome=\"unavailable\"} 1"),
+      std::string::npos);
 }
 
 TEST(WebhookRestartTest, RestartKeepsEverythingAndContinuesTheChain) {

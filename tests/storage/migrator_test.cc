@@ -1,0 +1,262 @@
+#include "storage/migrator.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+
+#include "storage/database.h"
+#include "storage/digest.h"
+#include "storage/embedded_file.h"
+#include "tests/support/temp_dir.h"
+
+namespace wj::storage {
+namespace {
+
+using wj::testing::TempDir;
+
+// A first migration must create the table in which migrations are recorded.
+constexpr const char* kFirst =
+    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL);"
+    "CREATE TABLE a (x INTEGER);";
+constexpr const char* kFirstEdited =
+    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL);"
+    "CREATE TABLE a (x TEXT);";
+
+class MigratorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = OpenWritable(dir_.File("journal.db"), DatabaseOptions{});
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    db_ = std::move(db.value());
+  }
+
+  std::vector<Migration> BuiltIns() {
+    auto migrations = BuiltInMigrations();
+    EXPECT_TRUE(migrations.ok()) << migrations.status().message();
+    return migrations.ok() ? migrations.value() : std::vector<Migration>{};
+  }
+
+  bool TableExists(const std::string& name) {
+    SQLite::Statement q(*db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
+    q.bind(1, name);
+    q.executeStep();
+    return q.getColumn(0).getInt() == 1;
+  }
+
+  std::vector<Migration> Parse(const std::vector<EmbeddedFile>& files) {
+    auto parsed = ParseMigrations(files);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+    return parsed.ok() ? parsed.value() : std::vector<Migration>{};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+TEST_F(MigratorTest, BuiltInMigrationsAreNonEmptyAndInVersionOrder) {
+  std::vector<Migration> migrations = BuiltIns();
+  ASSERT_FALSE(migrations.empty());
+  EXPECT_EQ(migrations.front().version, 1);
+  EXPECT_EQ(migrations.front().name, "0001_journal");
+  for (std::size_t i = 1; i < migrations.size(); ++i) {
+    EXPECT_LT(migrations[i - 1].version, migrations[i].version);
+  }
+}
+
+TEST_F(MigratorTest, AppliesEveryBuiltInMigrationToFreshFile) {
+  std::vector<Migration> migrations = BuiltIns();
+  ASSERT_FALSE(migrations.empty());
+
+  auto report = Migrate(*db_, migrations);
+
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->from_version, 0);
+  EXPECT_EQ(report->to_version, migrations.back().version);
+  std::vector<std::string> names;
+  for (const Migration& m : migrations) names.push_back(m.name);
+  EXPECT_EQ(report->applied, names);
+  EXPECT_TRUE(TableExists("schema_migrations"));
+  EXPECT_TRUE(TableExists("deliveries"));
+  EXPECT_TRUE(TableExists("events"));
+}
+
+TEST_F(MigratorTest, SecondRunAppliesNothing) {
+  std::vector<Migration> migrations = BuiltIns();
+  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+
+  auto again = Migrate(*db_, migrations);
+
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_EQ(again->from_version, migrations.back().version);
+  EXPECT_EQ(again->to_version, migrations.back().version);
+  EXPECT_EQ(db_->execAndGet("SELECT count(*) FROM schema_migrations").getInt(),
+            static_cast<int>(migrations.size()));
+}
+
+TEST_F(MigratorTest, SchemaVersionIsZeroForEmptyDatabase) {
+  auto version = SchemaVersion(*db_);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  EXPECT_EQ(version.value(), 0);
+}
+
+TEST_F(MigratorTest, RecordsEveryVersionWithNameAndDigest) {
+  std::vector<Migration> migrations = BuiltIns();
+  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+
+  auto version = SchemaVersion(*db_);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(version.value(), migrations.back().version);
+  for (const Migration& m : migrations) {
+    SQLite::Statement q(*db_,
+                        "SELECT name, sha256, applied_at FROM schema_migrations WHERE version=?");
+    q.bind(1, m.version);
+    ASSERT_TRUE(q.executeStep()) << "version " << m.version << " not recorded";
+    EXPECT_EQ(q.getColumn(0).getString(), m.name);
+    EXPECT_EQ(q.getColumn(1).getString(), ToHex(Sha256(m.sql)));
+    EXPECT_GT(q.getColumn(2).getInt64(), 0);
+  }
+}
+
+TEST_F(MigratorTest, RefusesDatabaseNewerThanBinary) {
+  std::vector<Migration> migrations = BuiltIns();
+  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+  db_->exec(
+      "INSERT INTO schema_migrations (version, name, sha256, applied_at)"
+      " VALUES (9999, '9999_future', 'x', 1)");
+
+  auto report = Migrate(*db_, migrations);
+
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find("9999"), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("newer"), std::string::npos)
+      << report.status().message();
+}
+
+TEST_F(MigratorTest, RefusesWhenAppliedBuiltInMigrationDigestDiffers) {
+  std::vector<Migration> migrations = BuiltIns();
+  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+  db_->exec("UPDATE schema_migrations SET sha256 = 'edited' WHERE version = 1");
+
+  auto report = Migrate(*db_, migrations);
+
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find(migrations.front().name), std::string::npos)
+      << report.status().message();
+}
+
+TEST_F(MigratorTest, RefusesWhenMigrationSqlWasEditedAfterApplying) {
+  ASSERT_TRUE(Migrate(*db_, Parse({{"0001_first.sql", kFirst}})).ok());
+
+  auto report = Migrate(*db_, Parse({{"0001_first.sql", kFirstEdited}}));
+
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find("0001_first"), std::string::npos)
+      << report.status().message();
+}
+
+TEST_F(MigratorTest, AppliesOnlyNewMigrationsToOlderDatabase) {
+  ASSERT_TRUE(Migrate(*db_, Parse({{"0001_first.sql", kFirst}})).ok());
+
+  auto report = Migrate(*db_, Parse({{"0001_first.sql", kFirst},
+                                     {"0002_second.sql", "CREATE TABLE b (y INTEGER);"}}));
+
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->from_version, 1);
+  EXPECT_EQ(report->to_version, 2);
+  EXPECT_EQ(report->applied, std::vector<std::string>{"0002_second"});
+  EXPECT_TRUE(TableExists("b"));
+}
+
+TEST_F(MigratorTest, BrokenMigrationIsRolledBackAndEarlierOnesStay) {
+  std::vector<Migration> migrations =
+      Parse({{"0001_first.sql", kFirst},
+             {"0002_broken.sql", "CREATE TABLE b (y INTEGER); THIS IS NOT SQL;"}});
+  ASSERT_EQ(migrations.size(), 2u);
+
+  auto report = Migrate(*db_, migrations);
+
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().code(), Status::Code::kOk);
+  EXPECT_NE(report.status().message().find("0002_broken"), std::string::npos)
+      << report.status().message();
+  EXPECT_TRUE(TableExists("a"));
+  EXPECT_FALSE(TableExists("b")) << "the broken migration's first statement was not rolled back";
+  auto version = SchemaVersion(*db_);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(version.value(), 1);
+  EXPECT_EQ(db_->execAndGet("SELECT count(*) FROM schema_migrations").getInt(), 1);
+
+  // Fixed, the migration applies on top of the earlier one.
+  auto fixed = Migrate(*db_, Parse({{"0001_first.sql", kFirst},
+                                    {"0002_broken.sql", "CREATE TABLE b (y INTEGER);"}}));
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  EXPECT_EQ(fixed->applied, std::vector<std::string>{"0002_broken"});
+  EXPECT_TRUE(TableExists("b"));
+}
+
+TEST(ParseMigrationsTest, ParsesVersionNameAndSqlSortedByVersion) {
+  std::vector<EmbeddedFile> files = {{"0010_later.sql", "SELECT 10;"},
+                                     {"0002_second.sql", "SELECT 2;"},
+                                     {"0001_first.sql", "SELECT 1;"}};
+
+  auto parsed = ParseMigrations(files);
+
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->size(), 3u);
+  EXPECT_EQ(parsed.value()[0].version, 1);
+  EXPECT_EQ(parsed.value()[0].name, "0001_first");
+  EXPECT_EQ(parsed.value()[0].sql, "SELECT 1;");
+  EXPECT_EQ(parsed.value()[1].version, 2);
+  EXPECT_EQ(parsed.value()[1].name, "0002_second");
+  EXPECT_EQ(parsed.value()[2].version, 10);
+  EXPECT_EQ(parsed.value()[2].name, "0010_later");
+  EXPECT_EQ(parsed.value()[2].sql, "SELECT 10;");
+}
+
+TEST(ParseMigrationsTest, AcceptsNoFiles) {
+  auto parsed = ParseMigrations({});
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->empty());
+}
+
+TEST(ParseMigrationsTest, RejectsBadFileNames) {
+  for (const char* bad :
+       {"1_first.sql", "001_first.sql", "0001first.sql", "0001_first.txt", "0001_first",
+        "abcd_first.sql", "00a1_first.sql", "0001_.sql", "first.sql", ""}) {
+    std::vector<EmbeddedFile> files = {{"0001_good.sql", "SELECT 1;"}, {bad, "SELECT 2;"}};
+
+    auto parsed = ParseMigrations(files);
+
+    ASSERT_FALSE(parsed.ok()) << "accepted '" << bad << "'";
+    EXPECT_EQ(parsed.status().code(), Status::Code::kInternal) << bad;
+    EXPECT_NE(parsed.status().message().find("NNNN_name.sql"), std::string::npos)
+        << parsed.status().message();
+    EXPECT_NE(parsed.status().message().find(bad), std::string::npos) << parsed.status().message();
+  }
+}
+
+TEST(ParseMigrationsTest, RejectsDuplicateVersions) {
+  std::vector<EmbeddedFile> files = {{"0001_first.sql", "SELECT 1;"},
+                                     {"0002_second.sql", "SELECT 2;"},
+                                     {"0002_other.sql", "SELECT 3;"}};
+
+  auto parsed = ParseMigrations(files);
+
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), Status::Code::kInternal);
+  EXPECT_NE(parsed.status().message().find("version 2"), std::string::npos)
+      << parsed.status().message();
+}
+
+}  // namespace
+}  // namespace wj::storage

@@ -1,15 +1,15 @@
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <cstdint>
-#include <stdexcept>
-#include <string>
 
 namespace wj::testing {
 
