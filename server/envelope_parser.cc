@@ -21,6 +21,13 @@ std::optional<std::string> StringMember(const Json& obj, const char* key) {
   return std::nullopt;
 }
 
+// "prefix name[index] ": a location in the body, for error messages.
+std::string At(const std::string& prefix, const char* name, std::size_t index) {
+  std::string at = prefix;
+  at.append(name).append("[").append(std::to_string(index)).append("] ");
+  return at;
+}
+
 class Parser {
  public:
   explicit Parser(ParsedBody& out) : out_(out) {}
@@ -31,7 +38,7 @@ class Parser {
     auto entries = env.find("entry");
     if (entries == env.end() || !entries->is_array()) return Fail(where + "has no entry array");
     for (std::size_t i = 0; i < entries->size(); ++i) {
-      Entry((*entries)[i], object, where + "entry[" + std::to_string(i) + "] ");
+      Entry((*entries)[i], object, At(where, "entry", i));
     }
   }
 
@@ -58,7 +65,7 @@ class Parser {
     if (changes == entry.end() || !changes->is_array()) return Fail(where + "has no changes array");
     for (std::size_t j = 0; j < changes->size(); ++j) {
       const Json& change = (*changes)[j];
-      const std::string at = where + "changes[" + std::to_string(j) + "] ";
+      const std::string at = At(where, "changes", j);
       if (!change.is_object()) {
         Fail(at + "is not an object");
         continue;
@@ -182,7 +189,7 @@ ParsedBody ParseDeliveryBody(std::string_view body) {
   Parser parser(out);
   if (doc.is_array()) {
     for (std::size_t i = 0; i < doc.size(); ++i) {
-      parser.Envelope(doc[i], "[" + std::to_string(i) + "] ");
+      parser.Envelope(doc[i], At("", "", i));
     }
     if (doc.empty()) out.error = "empty array of envelopes";
   } else {

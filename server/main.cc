@@ -1,8 +1,12 @@
 // waba-journal: wires the sub-commands to the command line. Everything else lives in the
 // wj_server and wj_storage libraries.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "server/commands.h"
 
@@ -20,6 +24,11 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Logs go to stderr: stdout carries what commands print for people and scripts.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("waba-journal"));
+  if (const char* level = std::getenv("WABA_JOURNAL_LOG_LEVEL")) {
+    spdlog::set_level(spdlog::level::from_str(level));
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::cerr << kUsage;

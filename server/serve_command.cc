@@ -63,6 +63,7 @@ int RunServe(const std::vector<std::string>& args, const Environment& env) {
   if (config.demo) FillDemoSecrets(config);
 
   ::signal(SIGPIPE, SIG_IGN);  // a vanished peer must not kill the process
+  ::signal(SIGXFSZ, SIG_IGN);  // a file-size limit must fail the commit (503), not the process
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

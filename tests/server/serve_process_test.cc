@@ -179,6 +179,50 @@ TEST(ServeProcessTest, RefusesDatabaseWrittenByNewerSchema) {
   EXPECT_NE(server.ReadAllStderr().find("newer than this binary"), std::string::npos);
 }
 
+// A write that the file system refuses (here: RLIMIT_FSIZE, as on a full disk) fails the
+// commit: every answer is then 503, never 200, and everything answered 200 before survives.
+TEST(ServeProcessTest, WriteFailureAnswers503AndKeepsAcknowledgedDeliveries) {
+  testing::TempDir dir;
+  const std::string db = dir.File("full.db");
+  ChildProcess migrate(WJ_BINARY, {"migrate", "--db", db});
+  ASSERT_EQ(migrate.Wait(), 0);
+  std::vector<std::string> args = {"--fsize=" + std::to_string(1 << 20), WJ_BINARY};
+  for (const auto& a : ServeArgs(db)) args.push_back(a);
+  ChildProcess server("/usr/bin/prlimit", args);
+  const std::string url = WaitUntilListening(server);
+  ASSERT_FALSE(url.empty());
+  HttpClient client;
+  std::vector<std::string> acked;
+  int refused = 0;
+  // 64 KiB bodies: the 1 MiB limit is reached within a few dozen deliveries.
+  for (int i = 0; i < 60; ++i) {
+    const std::string wamid = "wamid.full-" + std::to_string(i);
+    const std::string body = testing::InboundText(wamid, std::string(64 << 10, 'x'));
+    auto r =
+        client.Post(url + "/webhook", body, {"X-Hub-Signature-256: " + SignBody(kSecret, body)});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    if (r->status == 200) {
+      EXPECT_EQ(refused, 0) << "a 200 after a failed commit";
+      acked.push_back(wamid);
+    } else {
+      EXPECT_EQ(r->status, 503);
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_FALSE(acked.empty());
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
+  EXPECT_NE(server.ReadAllStderr().find("journal commit"), std::string::npos);
+
+  ChildProcess verify(WJ_BINARY, {"verify", "--db", db});
+  EXPECT_EQ(verify.Wait(), 0) << verify.ReadAllStdout();
+  for (const auto& wamid : acked) {
+    EXPECT_EQ(testing::QueryInt(db, "SELECT count(*) FROM events WHERE wamid = '" + wamid + "'"), 1)
+        << wamid;
+  }
+}
+
 // kill -9 in the middle of a stream of deliveries: every delivery that was answered 200
 // must be in the journal after restart, and the chain must verify.
 TEST(ServeProcessTest, KillNineLosesNoAcknowledgedDelivery) {
