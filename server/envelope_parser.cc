@@ -3,23 +3,21 @@
 #include <algorithm>
 #include <array>
 
+#include "server/json_scan.h"
 #include "storage/digest.h"
 
 namespace wj::server {
 namespace {
 
 using Json = nlohmann::ordered_json;
+using json::Document;
+using json::Kind;
+using json::Node;
 
 // The arrays of a `messages` value that hold one independently identified item each.
 constexpr std::array<std::string_view, 3> kItemArrays = {"messages", "statuses", "errors"};
 
 std::string Dump(const Json& v) { return v.dump(-1, ' ', /*ensure_ascii=*/true); }
-
-std::optional<std::string> StringMember(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it != obj.end() && it->is_string()) return it->get<std::string>();
-  return std::nullopt;
-}
 
 // "prefix name[index] ": a location in the body, for error messages.
 std::string At(const std::string& prefix, const char* name, std::size_t index) {
@@ -28,17 +26,35 @@ std::string At(const std::string& prefix, const char* name, std::size_t index) {
   return at;
 }
 
+// The content key of a change whose value is `raw` JSON text. Content is compared in
+// canonical form, so key order and spacing do not matter.
+std::string ContentKeyOfRaw(std::string_view waba_id, std::string_view field, std::string_view raw,
+                            std::optional<std::int64_t> event_time) {
+  try {
+    return ContentDedupKey(waba_id, field, Json::parse(raw), event_time);
+  } catch (const Json::exception&) {
+    // Valid JSON that nlohmann cannot hold (a number beyond double): identify it by its
+    // exact text instead.
+    return ContentDedupKey(waba_id, field, Json(std::string(raw)), event_time);
+  }
+}
+
+// Walks a scanned body. Values are taken as raw text from the body: an event's value is
+// the bytes Meta sent, not a re-serialisation.
 class Parser {
  public:
-  explicit Parser(ParsedBody& out) : out_(out) {}
+  Parser(const Document& doc, ParsedBody& out) : doc_(doc), out_(out) {}
 
-  void Envelope(const Json& env, const std::string& where) {
-    if (!env.is_object()) return Fail(where + "is not a JSON object");
-    std::string object = StringMember(env, "object").value_or("");
-    auto entries = env.find("entry");
-    if (entries == env.end() || !entries->is_array()) return Fail(where + "has no entry array");
-    for (std::size_t i = 0; i < entries->size(); ++i) {
-      Entry((*entries)[i], object, At(where, "entry", i));
+  void Envelope(const Node& env, const std::string& where) {
+    if (env.kind != Kind::kObject) return Fail(where + "is not a JSON object");
+    std::string object = doc_.String(doc_.Find(env, "object")).value_or("");
+    const Node* entries = doc_.Find(env, "entry");
+    if (entries == nullptr || entries->kind != Kind::kArray) {
+      return Fail(where + "has no entry array");
+    }
+    std::size_t i = 0;
+    for (const Node* e = doc_.FirstChild(*entries); e != nullptr; e = doc_.NextSibling(*e), ++i) {
+      Entry(*e, object, At(where, "entry", i));
     }
   }
 
@@ -47,55 +63,58 @@ class Parser {
     if (!out_.error) out_.error = std::move(problem);
   }
 
-  void Entry(const Json& entry, const std::string& object, const std::string& where) {
-    if (!entry.is_object()) return Fail(where + "is not an object");
+  void Entry(const Node& entry, const std::string& object, const std::string& where) {
+    if (entry.kind != Kind::kObject) return Fail(where + "is not an object");
+    const Node* id = doc_.Find(entry, "id");
     std::string waba_id;
-    auto id = entry.find("id");
-    if (id != entry.end() && id->is_string()) {
-      waba_id = id->get<std::string>();
-    } else if (id != entry.end() && id->is_number_integer()) {
-      waba_id = Dump(*id);
+    if (auto text = doc_.String(id)) {
+      waba_id = std::move(*text);
+    } else if (auto number = doc_.Integer(id)) {
+      waba_id = std::to_string(*number);
     } else {
       return Fail(where + "has no id");
     }
-    std::optional<std::int64_t> event_time;
-    auto time = entry.find("time");
-    if (time != entry.end() && time->is_number_integer()) event_time = time->get<std::int64_t>();
-    auto changes = entry.find("changes");
-    if (changes == entry.end() || !changes->is_array()) return Fail(where + "has no changes array");
-    for (std::size_t j = 0; j < changes->size(); ++j) {
-      const Json& change = (*changes)[j];
+    const std::optional<std::int64_t> event_time = doc_.Integer(doc_.Find(entry, "time"));
+    const Node* changes = doc_.Find(entry, "changes");
+    if (changes == nullptr || changes->kind != Kind::kArray) {
+      return Fail(where + "has no changes array");
+    }
+    std::size_t j = 0;
+    for (const Node* c = doc_.FirstChild(*changes); c != nullptr; c = doc_.NextSibling(*c), ++j) {
       const std::string at = At(where, "changes", j);
-      if (!change.is_object()) {
+      if (c->kind != Kind::kObject) {
         Fail(at + "is not an object");
         continue;
       }
-      auto field = StringMember(change, "field");
-      auto value = change.find("value");
-      if (!field || value == change.end()) {
+      auto field = doc_.String(doc_.Find(*c, "field"));
+      const Node* value = doc_.Find(*c, "value");
+      if (!field || value == nullptr) {
         Fail(at + "lacks a field name or a value");
         continue;
       }
       storage::EventRecord base{object, waba_id, *field, event_time, {}, {}, {}, {}};
-      if (*field == "messages" && value->is_object() && SplitMessages(base, *value)) continue;
-      base.dedup_key = ContentDedupKey(waba_id, *field, *value, event_time);
-      base.value = Dump(*value);
+      if (*field == "messages" && value->kind == Kind::kObject && SplitMessages(base, *value)) {
+        continue;
+      }
+      base.value = std::string(doc_.Raw(*value));
+      base.dedup_key = ContentKeyOfRaw(waba_id, *field, base.value, event_time);
       out_.events.push_back(std::move(base));
     }
   }
 
   // One event per item of messages[] / statuses[] / errors[]. Returns false when the value
   // holds no such item (it is then journaled whole).
-  bool SplitMessages(const storage::EventRecord& base, const Json& value) {
+  bool SplitMessages(const storage::EventRecord& base, const Node& value) {
     bool any = false;
     for (std::string_view kind : kItemArrays) {
-      auto items = value.find(std::string(kind));
-      if (items == value.end() || !items->is_array()) continue;
-      for (const Json& item : *items) {
+      const Node* items = doc_.Find(value, kind);
+      if (items == nullptr || items->kind != Kind::kArray) continue;
+      for (const Node* item = doc_.FirstChild(*items); item != nullptr;
+           item = doc_.NextSibling(*item)) {
         any = true;
         storage::EventRecord e = base;
-        e.value = Dump(SingleItemValue(value, kind, item));
-        Identify(e, kind, item, value);
+        e.value = SingleItemValue(value, kind, *item);
+        Identify(e, kind, *item);
         out_.events.push_back(std::move(e));
       }
     }
@@ -103,42 +122,45 @@ class Parser {
   }
 
   // The change's value with every item array replaced by just `item` under `kind`, keeping
-  // the members' original order.
-  static Json SingleItemValue(const Json& value, std::string_view kind, const Json& item) {
-    Json one = Json::object();
-    for (auto it = value.begin(); it != value.end(); ++it) {
+  // the other members, in order, as received.
+  std::string SingleItemValue(const Node& value, std::string_view kind, const Node& item) const {
+    std::string one = "{";
+    for (const Node* m = doc_.FirstChild(value); m != nullptr; m = doc_.NextSibling(*m)) {
+      const std::string key = doc_.Key(*m);
       const bool is_item_array =
-          std::find(kItemArrays.begin(), kItemArrays.end(), it.key()) != kItemArrays.end();
+          std::find(kItemArrays.begin(), kItemArrays.end(), key) != kItemArrays.end();
+      if (is_item_array && key != kind) continue;
+      if (one.size() > 1) one.push_back(',');
       if (!is_item_array) {
-        one[it.key()] = it.value();
-      } else if (it.key() == kind) {
-        one[it.key()] = Json::array({item});
+        one.append(doc_.RawMember(*m));
+      } else {
+        one.append(doc_.RawKey(*m)).append(":[").append(doc_.Raw(item)).append("]");
       }
     }
+    one.push_back('}');
     return one;
   }
 
-  static void Identify(storage::EventRecord& e, std::string_view kind, const Json& item,
-                       const Json& value) {
-    auto id = item.is_object() ? StringMember(item, "id") : std::nullopt;
+  void Identify(storage::EventRecord& e, std::string_view kind, const Node& item) const {
+    auto id = doc_.String(doc_.Find(item, "id"));
     if (kind == "messages" && id) {
       e.dedup_key = MessageDedupKey(*id);
-      e.wamid = id;
-      e.wa_id = StringMember(item, "from");
+      e.wamid = std::move(id);
+      e.wa_id = doc_.String(doc_.Find(item, "from"));
       return;
     }
-    auto status = item.is_object() ? StringMember(item, "status") : std::nullopt;
+    auto status = doc_.String(doc_.Find(item, "status"));
     if (kind == "statuses" && id && status) {
       e.dedup_key = StatusDedupKey(*id, *status);
-      e.wamid = id;
-      e.wa_id = StringMember(item, "recipient_id");
+      e.wamid = std::move(id);
+      e.wa_id = doc_.String(doc_.Find(item, "recipient_id"));
       return;
     }
     // Value-level errors and items without an id: identified by their content.
-    e.dedup_key =
-        ContentDedupKey(e.waba_id, e.field, SingleItemValue(value, kind, item), e.event_time);
+    e.dedup_key = ContentKeyOfRaw(e.waba_id, e.field, e.value, e.event_time);
   }
 
+  const Document& doc_;
   ParsedBody& out_;
 };
 
@@ -172,28 +194,21 @@ void AppendCanonical(const Json& v, std::string& out) {
 
 ParsedBody ParseDeliveryBody(std::string_view body) {
   ParsedBody out;
-  Json doc;
-  try {
-    doc = Json::parse(body);
-  } catch (const Json::parse_error& e) {
-    // nlohmann appends "; last read: '…'", a piece of the body: keep it out of the message.
-    std::string what = e.what();
-    what = what.substr(0, what.find("; last read"));
-    out.error = "not JSON: " + what;
-    return out;
-  } catch (const Json::exception& e) {
-    // E.g. out_of_range.406 for 1e99999, whose text quotes the number: report the id only.
-    out.error = "not JSON: value out of range (json error " + std::to_string(e.id) + ")";
+  auto doc = Document::Parse(body);
+  if (!doc.ok()) {
+    out.error = "not JSON: " + doc.status().message();
     return out;
   }
-  Parser parser(out);
-  if (doc.is_array()) {
-    for (std::size_t i = 0; i < doc.size(); ++i) {
-      parser.Envelope(doc[i], At("", "", i));
+  Parser parser(doc.value(), out);
+  const Node& root = doc->root();
+  if (root.kind == Kind::kArray) {
+    std::size_t i = 0;
+    for (const Node* env = doc->FirstChild(root); env != nullptr; env = doc->NextSibling(*env)) {
+      parser.Envelope(*env, At("", "", i++));
     }
-    if (doc.empty()) out.error = "empty array of envelopes";
+    if (i == 0) out.error = "empty array of envelopes";
   } else {
-    parser.Envelope(doc, "envelope ");
+    parser.Envelope(root, "envelope ");
   }
   return out;
 }

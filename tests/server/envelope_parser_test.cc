@@ -303,17 +303,22 @@ TEST(EnvelopeParserTest, ReportsEmptyBodyAsNotJson) {
   EXPECT_EQ(parsed.error->rfind("not JSON", 0), 0u) << *parsed.error;
 }
 
-// A number too large for a double is valid JSON syntax that nlohmann refuses with an
-// out_of_range exception, not a parse_error; the parser promises never to throw.
-TEST(EnvelopeParserTest, ReportsOverflowingNumberWithoutThrowing) {
-  const std::string body = R"({"object":"whatsapp_business_account","n":1e99999,"entry":[]})";
+// A number too large for a double is valid JSON (RFC 8259 leaves range to implementations)
+// that nlohmann cannot hold: the change is still journaled with its exact text, and its
+// content key comes from that text. Nothing throws.
+TEST(EnvelopeParserTest, KeepsNumberBeyondDoubleRangeAsReceived) {
+  const std::string body =
+      R"({"object":"whatsapp_business_account","entry":[{"id":"1","time":5,"changes":[)"
+      R"({"field":"security","value":{"n":1e99999}}]}]})";
   ParsedBody parsed;
 
   EXPECT_NO_THROW(parsed = ParseDeliveryBody(body));
 
-  ASSERT_TRUE(parsed.error.has_value());
-  EXPECT_EQ(parsed.error->find("1e99999"), std::string::npos) << *parsed.error;
-  EXPECT_TRUE(parsed.events.empty());
+  EXPECT_FALSE(parsed.error.has_value()) << *parsed.error;
+  ASSERT_EQ(parsed.events.size(), 1u);
+  EXPECT_EQ(parsed.events[0].value, R"({"n":1e99999})");
+  EXPECT_EQ(parsed.events[0].dedup_key.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(ParseDeliveryBody(body).events[0].dedup_key, parsed.events[0].dedup_key);
 }
 
 TEST(EnvelopeParserTest, ReportsJsonWithoutEntry) {
