@@ -19,7 +19,8 @@
 //   ./build/wj-bench --connections 64 --duration 10 --runs 3
 // Flags: --binary PATH (default: waba-journal next to wj-bench), --connections N (64),
 // --duration S (10), --warmup S (2), --runs R (3), --threads T (server HTTP threads, 2),
-// --synchronous full|normal (full), --mix messages|all (messages), --help.
+// --synchronous full|normal (full), --mix messages|all (messages), --connection-close (send
+// "Connection: close": a new connection per request, to see what keep-alive is worth), --help.
 // Exit status: 0 when every run had no error, 1 otherwise or when the benchmark could not
 // run (setup failures throw and end up in main), 2 on bad flags.
 #include <algorithm>
@@ -86,7 +87,8 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::string_view kUsage =
     "usage: wj-bench [--binary PATH] [--connections N] [--duration SECONDS]\n"
     "                [--warmup SECONDS] [--runs R] [--threads T]\n"
-    "                [--synchronous full|normal] [--mix messages|all] [--help]\n"
+    "                [--synchronous full|normal] [--mix messages|all] [--connection-close]\n"
+    "                [--help]\n"
     "Starts `waba-journal serve` on a fresh journal for each run, drives signed distinct\n"
     "deliveries over N keep-alive connections and prints deliveries/s, latency\n"
     "percentiles, CPU and mean commit batch, then the medians over runs.\n";
@@ -167,6 +169,7 @@ struct Options {
   int threads = 2;
   std::string synchronous = "full";
   std::string mix = "messages";
+  bool connection_close = false;  // one request per connection, for comparison
   bool help = false;
 };
 
@@ -232,6 +235,10 @@ Result<Options> ParseOptions(std::span<char* const> args) {
     if (arg == "--help" || arg == "-h") {
       options.help = true;
       return options;
+    }
+    if (arg == "--connection-close") {
+      options.connection_close = true;
+      continue;
     }
     if (!arg.starts_with("--")) {
       return Status::InvalidArgument(fmt::format("unexpected argument '{}'", arg));
@@ -308,8 +315,10 @@ PayloadSet SelectPayloads(std::string_view mix) {
 // turn.
 class RequestFactory {
  public:
-  RequestFactory(std::span<const PayloadTemplate> payloads, int run_id)
-      : payloads_(payloads), id_prefix_(fmt::format("{}b{}-", kWamid, run_id)) {}
+  RequestFactory(std::span<const PayloadTemplate> payloads, int run_id, bool connection_close)
+      : payloads_(payloads),
+        id_prefix_(fmt::format("{}b{}-", kWamid, run_id)),
+        connection_close_(connection_close) {}
 
   // The body of the next request (also advances the counter).
   const std::string& NextBody() {
@@ -326,13 +335,15 @@ class RequestFactory {
     return body_;
   }
 
-  // Replaces `*request` with the next complete request. No Connection header: HTTP/1.1
-  // connections are persistent by default, and the server must keep them open.
+  // Replaces `*request` with the next complete request. No Connection header unless asked
+  // (--connection-close): HTTP/1.1 connections are persistent by default, and the server
+  // must keep them open.
   void Next(std::string* request) {
     const std::string& body = NextBody();
     request->clear();
-    request->append("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        .append("Content-Type: application/json\r\nX-Hub-Signature-256: ")
+    request->append("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    if (connection_close_) request->append("Connection: close\r\n");
+    request->append("Content-Type: application/json\r\nX-Hub-Signature-256: ")
         .append(server::SignBody(kAppSecret, body))
         .append("\r\nContent-Length: ")
         .append(std::to_string(body.size()))
@@ -343,12 +354,13 @@ class RequestFactory {
  private:
   std::span<const PayloadTemplate> payloads_;
   std::string id_prefix_;
+  bool connection_close_ = false;
   std::uint64_t counter_ = 0;
   std::string body_;
 };
 
 double MeanBodyBytes(std::span<const PayloadTemplate> payloads) {
-  RequestFactory factory(payloads, 1);
+  RequestFactory factory(payloads, 1, false);
   double total = 0;
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     total += static_cast<double>(factory.NextBody().size());
@@ -950,7 +962,7 @@ RunResult Summarize(const PhaseStats& warmup, PhaseStats measured, const Snapsho
 RunResult RunOnce(const Options& options, std::span<const PayloadTemplate> payloads, int run_id) {
   const TempDir dir;  // outlives the server
   const auto server = ServerProcess::Start(options.binary, ServeArgs(options, dir.path()));
-  RequestFactory factory(payloads, run_id);
+  RequestFactory factory(payloads, run_id, options.connection_close);
   RunResult result;
   {
     LoadClient client(server->port(), options.connections, &factory);
@@ -969,6 +981,9 @@ void PrintConfiguration(const Options& options, const PayloadSet& payloads) {
              options.connections, options.duration_s, options.warmup_s, options.runs);
   fmt::print("server: {} --threads {} --synchronous {}\n", options.binary, options.threads,
              options.synchronous);
+  fmt::print("requests: {}\n", options.connection_close
+                                   ? "\"Connection: close\", one connection per request"
+                                   : "no Connection header (HTTP/1.1 keep-alive by default)");
   fmt::print("payloads: mix {}, {} samples, mean body {:.0f} bytes", options.mix,
              payloads.templates.size(), MeanBodyBytes(payloads.templates));
   if (!payloads.skipped.empty()) {
