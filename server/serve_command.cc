@@ -79,8 +79,13 @@ int RunServe(const std::vector<std::string>& args, const Environment& env) {
   spdlog::info("journal {}: {} deliveries, {} events", config.db_path, committed.deliveries,
                committed.events);
   // Scripts and tests read the bound port from this line.
-  std::cout << "listening on http://" << config.listen.host << ":" << service.value()->port()
-            << std::endl;
+  const std::string base =
+      "http://" + config.listen.host + ":" + std::to_string(service.value()->port());
+  std::cout << "listening on " << base << std::endl;
+  if (config.demo) {
+    std::cout << "try: waba-journal simulate --url " << base << "/webhook --app-secret "
+              << config.app_secrets.front() << std::endl;
+  }
 
   const int sig = WaitForStopSignal(stop_signals);
   spdlog::info("received signal {}: finishing pending commits", sig);
