@@ -3,24 +3,19 @@
 #include <charconv>
 #include <cstring>
 
+#include "storage/digest.h"
+
 namespace wj::server::json {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Reads 4 hex digits at text[i]; -1 if they are not.
 int Hex4(std::string_view text, std::size_t i) {
   if (i + 4 > text.size()) return -1;
   int v = 0;
   for (std::size_t k = 0; k < 4; ++k) {
-    int h = HexValue(text[i + k]);
+    int h = HexDigitValue(text[i + k]);
     if (h < 0) return -1;
     v = (v << 4) | h;
   }

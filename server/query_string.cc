@@ -1,17 +1,8 @@
 #include "server/query_string.h"
 
+#include "storage/digest.h"
+
 namespace wj::server {
-namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 bool PercentDecode(std::string_view in, std::string* out) {
   out->clear();
   out->reserve(in.size());
@@ -20,8 +11,8 @@ bool PercentDecode(std::string_view in, std::string* out) {
     if (c == '+') {
       out->push_back(' ');
     } else if (c == '%') {
-      int hi = i + 1 < in.size() ? HexDigit(in[i + 1]) : -1;
-      int lo = i + 2 < in.size() ? HexDigit(in[i + 2]) : -1;
+      int hi = i + 1 < in.size() ? HexDigitValue(in[i + 1]) : -1;
+      int lo = i + 2 < in.size() ? HexDigitValue(in[i + 2]) : -1;
       if (hi < 0 || lo < 0) return false;
       out->push_back(static_cast<char>((hi << 4) | lo));
       i += 2;

@@ -95,7 +95,7 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
   // From here on nothing may throw: the writer is moved into the completion, which the
   // writer thread calls once the transaction has committed (or failed).
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
-  auto in_flight = in_flight_counter_;
+  auto in_flight = in_flight_;
   in_flight->fetch_add(1);
   appender_.Submit(std::move(record), [this, writer, in_flight, unparsed,
                                        fields = std::move(fields)](

@@ -31,7 +31,7 @@ class WebhookRoutes {
   // When set, new deliveries are answered 503 (Meta retries later): used while stopping.
   void SetDraining(bool draining) { draining_.store(draining); }
   // Deliveries accepted for the journal whose answer has not been written yet.
-  int InFlight() const { return in_flight_.load(); }
+  int InFlight() const { return in_flight_->load(); }
 
  private:
   void Handshake(const HttpRequest& request, Pistache::Http::ResponseWriter& response);
@@ -42,8 +42,8 @@ class WebhookRoutes {
   storage::DeliveryAppender& appender_;
   Metrics& metrics_;
   std::atomic<bool> draining_ = false;
-  std::shared_ptr<std::atomic<int>> in_flight_counter_ = std::make_shared<std::atomic<int>>(0);
-  std::atomic<int>& in_flight_ = *in_flight_counter_;
+  // Shared with the send callbacks, which may outlive this object if a stop gives up waiting.
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
 };
 
 }  // namespace wj::server

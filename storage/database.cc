@@ -5,7 +5,6 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
-#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <fcntl.h>

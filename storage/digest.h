@@ -35,6 +35,9 @@ class Sha256Hasher {
 std::string ToHex(std::string_view bytes);
 std::string ToHex(const Sha256Digest& digest);
 
+// The value of one hexadecimal digit (either case), or -1 if `c` is not one.
+int HexDigitValue(char c);
+
 // Decodes hexadecimal (either case). Returns false, leaving `out` unspecified, on odd
 // length or a non-hex character.
 bool FromHex(std::string_view hex, std::string* out);
