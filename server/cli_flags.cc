@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <iostream>
 #include <sstream>
 
 namespace wj::server {
@@ -119,6 +120,20 @@ Result<std::uint64_t> ParseCount(const std::string& flag, const std::string& tex
                                    "'");
   }
   return value;
+}
+
+int ParseFlagsOrExit(FlagSet& flags, const char* command, const std::vector<std::string>& args,
+                     const Environment& env) {
+  Status s = flags.Parse(args, env);
+  if (!s.ok()) {
+    std::cerr << "waba-journal " << command << ": " << s.message() << '\n';
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  return -1;
 }
 
 }  // namespace wj::server

@@ -51,6 +51,11 @@ class FlagSet {
   bool help_requested_ = false;
 };
 
+// Parses the flags of sub-command `command`. Returns -1 to go on, else the exit code: 2
+// after printing a usage error to stderr, 0 after printing --help to stdout.
+int ParseFlagsOrExit(FlagSet& flags, const char* command, const std::vector<std::string>& args,
+                     const Environment& env);
+
 // Parses a non-negative integer flag value; InvalidArgument names the flag.
 Result<std::uint64_t> ParseCount(const std::string& flag, const std::string& text);
 

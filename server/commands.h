@@ -18,6 +18,10 @@ int RunMigrate(const std::vector<std::string>& args, const Environment& env);
 // verify: walk the journal's hash chains; exit 0 with "OK <n> events" or 1 naming the
 // first bad row.
 int RunVerify(const std::vector<std::string>& args, const Environment& env);
+// token: create, list or revoke API tokens.
+int RunToken(const std::vector<std::string>& args, const Environment& env);
+// events: print the journal's events, filtered like GET /api/v1/events.
+int RunEvents(const std::vector<std::string>& args, const Environment& env);
 // simulate: post signed sample deliveries of every field to a running service.
 int RunSimulate(const std::vector<std::string>& args, const Environment& env);
 

@@ -10,6 +10,9 @@ FlagSet ServeFlags() {
       "200 only once the delivery is committed to the journal.",
       {
           {"listen", "WABA_JOURNAL_LISTEN", "HOST:PORT", "Address to listen on.", "127.0.0.1:8080"},
+          {"api-listen", "WABA_JOURNAL_API_LISTEN", "HOST:PORT",
+           "Serve the API, UI, /healthz and /metrics here; --listen then serves only /webhook.",
+           ""},
           {"db", "WABA_JOURNAL_DB", "PATH", "Journal database file (created with mode 0600).",
            "./waba-journal.db"},
           {"app-secret", "WABA_APP_SECRET", "SECRET",
@@ -31,6 +34,11 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags) {
   auto listen = ParseListenAddress(*flags.Get("listen"));
   if (!listen.ok()) return Status::InvalidArgument("--listen: " + listen.status().message());
   c.listen = listen.value();
+  if (auto api = flags.Get("api-listen"); api && !api->empty()) {
+    auto parsed = ParseListenAddress(*api);
+    if (!parsed.ok()) return Status::InvalidArgument("--api-listen: " + parsed.status().message());
+    c.api_listen = parsed.value();
+  }
   c.db_path = *flags.Get("db");
   c.app_secrets = flags.GetAll("app-secret");
   c.verify_token = flags.Get("verify-token").value_or("");

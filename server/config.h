@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace wj::server {
 // environment variable (see ServeFlags()).
 struct ServeConfig {
   ListenAddress listen{"127.0.0.1", 8080};
+  // When set, the API (and web UI, health, metrics) listen here and `listen` serves only
+  // /webhook; otherwise everything shares `listen`.
+  std::optional<ListenAddress> api_listen;
   std::string db_path = "./waba-journal.db";
   std::vector<std::string> app_secrets;  // a delivery is valid if any one signs it
   std::string verify_token;              // answers Meta's GET handshake

@@ -92,7 +92,7 @@ class Parser {
         Fail(at + "lacks a field name or a value");
         continue;
       }
-      storage::EventRecord base{object, waba_id, *field, event_time, {}, {}, {}, {}};
+      storage::EventRecord base{object, waba_id, *field, event_time, {}, {}, {}, {}, {}};
       if (*field == "messages" && value->kind == Kind::kObject && SplitMessages(base, *value)) {
         continue;
       }
@@ -147,6 +147,7 @@ class Parser {
       e.dedup_key = MessageDedupKey(*id);
       e.wamid = std::move(id);
       e.wa_id = doc_.String(doc_.Find(item, "from"));
+      e.target_wamid = TargetOf(item);
       return;
     }
     auto status = doc_.String(doc_.Find(item, "status"));
@@ -158,6 +159,17 @@ class Parser {
     }
     // Value-level errors and items without an id: identified by their content.
     e.dedup_key = ContentKeyOfRaw(e.waba_id, e.field, e.value, e.event_time);
+  }
+
+  // The message an inbound reaction, edit or revoke is about, if `item` is one.
+  std::optional<std::string> TargetOf(const Node& item) const {
+    auto type = doc_.String(doc_.Find(item, "type"));
+    if (!type) return std::nullopt;
+    if (*type != "reaction" && *type != "edit" && *type != "revoke") return std::nullopt;
+    const Node* about = doc_.Find(item, *type);
+    if (about == nullptr) return std::nullopt;
+    return doc_.String(
+        doc_.Find(*about, *type == "reaction" ? "message_id" : "original_message_id"));
   }
 
   const Document& doc_;

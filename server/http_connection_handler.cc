@@ -156,9 +156,10 @@ void HttpConnectionHandler::Dispatch(ConnectionState& state,
   SplitTarget(state.request_line, &request.path, &raw_query);
   auto query = QueryString::Parse(raw_query);
   if (!query.ok()) {
-    response.send(Code::Bad_Request,
-                  R"({"error":{"code":"bad_query","message":"malformed query string"}})",
-                  Pistache::Http::Mime::MediaType::fromString("application/json"));
+    response.send(
+        Code::Bad_Request,
+        R"({"error":{"code":"bad_parameter","message":"malformed query string: a broken %-escape"}})",
+        Pistache::Http::Mime::MediaType::fromString("application/json"));
     return;
   }
   request.query = std::move(query.value());

@@ -15,6 +15,8 @@ namespace header_names {
 inline constexpr char kContentSecurityPolicy[] = "Content-Security-Policy";
 inline constexpr char kContentTypeOptions[] = "X-Content-Type-Options";
 inline constexpr char kRetryAfter[] = "Retry-After";
+inline constexpr char kWwwAuthenticate[] = "WWW-Authenticate";
+inline constexpr char kHubSignature256[] = "X-Hub-Signature-256";
 }  // namespace header_names
 
 template <const char* kName>
@@ -36,5 +38,7 @@ class TextHeader final : public Pistache::Http::Header::Header {
 using ContentSecurityPolicy = TextHeader<header_names::kContentSecurityPolicy>;
 using ContentTypeOptions = TextHeader<header_names::kContentTypeOptions>;
 using RetryAfter = TextHeader<header_names::kRetryAfter>;
+using WwwAuthenticate = TextHeader<header_names::kWwwAuthenticate>;
+using HubSignature256 = TextHeader<header_names::kHubSignature256>;
 
 }  // namespace wj::server

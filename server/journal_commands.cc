@@ -16,21 +16,6 @@ FlagSet DbFlags(const char* usage) {
       usage, {{"db", "WABA_JOURNAL_DB", "PATH", "Journal database file.", "./waba-journal.db"}});
 }
 
-// Parses flags; returns -1 to go on, else the exit code.
-int ParseOrExit(FlagSet& flags, const char* command, const std::vector<std::string>& args,
-                const Environment& env) {
-  Status s = flags.Parse(args, env);
-  if (!s.ok()) {
-    std::cerr << "waba-journal " << command << ": " << s.message() << '\n';
-    return 2;
-  }
-  if (flags.help_requested()) {
-    std::cout << flags.Help();
-    return 0;
-  }
-  return -1;
-}
-
 }  // namespace
 
 int RunMigrate(const std::vector<std::string>& args, const Environment& env) {
@@ -38,7 +23,7 @@ int RunMigrate(const std::vector<std::string>& args, const Environment& env) {
       "Usage: waba-journal migrate [--db PATH]\n\n"
       "Creates the journal database if needed and applies the migrations built into this\n"
       "binary. 'serve' does the same at start; this runs them alone.");
-  if (int rc = ParseOrExit(flags, "migrate", args, env); rc >= 0) return rc;
+  if (int rc = ParseFlagsOrExit(flags, "migrate", args, env); rc >= 0) return rc;
   const std::string path = *flags.Get("db");
   auto db = storage::OpenWritable(path, {});
   auto migrations = storage::BuiltInMigrations();
@@ -62,7 +47,7 @@ int RunVerify(const std::vector<std::string>& args, const Environment& env) {
       "Usage: waba-journal verify [--db PATH]\n\n"
       "Recomputes the hash chain of every delivery and event. Exits 0 printing\n"
       "'OK <n> events', or 1 naming the first row whose content no longer matches.");
-  if (int rc = ParseOrExit(flags, "verify", args, env); rc >= 0) return rc;
+  if (int rc = ParseFlagsOrExit(flags, "verify", args, env); rc >= 0) return rc;
   auto report = storage::VerifyJournal(*flags.Get("db"));
   if (!report.ok()) {
     std::cerr << "waba-journal verify: " << report.status().message() << '\n';

@@ -17,6 +17,8 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  serve      Receive, verify and journal Meta's WABA webhooks\n"
     "  simulate   Post signed sample deliveries of every field to a running service\n"
+    "  events     Print the journal's events (NDJSON or a table), filtered\n"
+    "  token      Create, list or revoke API tokens\n"
     "  migrate    Apply the schema migrations to a journal database\n"
     "  verify     Check the journal's hash chains\n\n"
     "Run 'waba-journal COMMAND --help' for a command's options.\n";
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   const auto env = wj::server::ProcessEnvironment();
   if (command == "serve") return wj::server::RunServe(args, env);
   if (command == "simulate") return wj::server::RunSimulate(args, env);
+  if (command == "events") return wj::server::RunEvents(args, env);
+  if (command == "token") return wj::server::RunToken(args, env);
   if (command == "migrate") return wj::server::RunMigrate(args, env);
   if (command == "verify") return wj::server::RunVerify(args, env);
   if (command == "help" || command == "--help" || command == "-h") {

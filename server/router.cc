@@ -45,9 +45,15 @@ std::string HttpRequest::Param(std::string_view name) const {
 }
 
 void Router::Add(Pistache::Http::Method method, std::string pattern, RouteHandler handler) {
-  Route route{method, {}, std::move(handler)};
+  Route route{method, pattern, {}, std::move(handler)};
   for (std::string_view s : SplitPath(pattern)) route.segments.emplace_back(s);
   routes_.push_back(std::move(route));
+}
+
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const Route& r : routes_) out.push_back({r.method, r.pattern});
+  return out;
 }
 
 bool Router::Match(const Route& route, const std::vector<std::string_view>& path,

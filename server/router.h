@@ -40,12 +40,20 @@ class Router {
  public:
   void Add(Pistache::Http::Method method, std::string pattern, RouteHandler handler);
 
+  struct RouteInfo {
+    Pistache::Http::Method method;
+    std::string pattern;  // as given to Add()
+  };
+  // Every registered route, in registration order.
+  std::vector<RouteInfo> Routes() const;
+
   // Finds the route for `request` (filling its params) and runs it.
   void Dispatch(HttpRequest& request, Pistache::Http::ResponseWriter& response) const;
 
  private:
   struct Route {
     Pistache::Http::Method method;
+    std::string pattern;
     std::vector<std::string> segments;
     RouteHandler handler;
   };

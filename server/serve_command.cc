@@ -82,6 +82,10 @@ int RunServe(const std::vector<std::string>& args, const Environment& env) {
   const std::string base =
       "http://" + config.listen.host + ":" + std::to_string(service.value()->port());
   std::cout << "listening on " << base << std::endl;
+  if (config.api_listen) {
+    std::cout << "api on http://" << config.api_listen->host << ":" << service.value()->api_port()
+              << std::endl;
+  }
   if (config.demo) {
     std::cout << "try: waba-journal simulate --url " << base << "/webhook --app-secret "
               << config.app_secrets.front() << std::endl;

@@ -15,20 +15,38 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   if (!journal.ok()) return journal.status();
   s->journal_ = std::move(journal.value());
   if (wrap) s->journal_ = wrap(std::move(s->journal_));
-  auto reader = storage::SqliteJournalReader::Open(config.db_path);
+  // One read connection per HTTP worker of both listeners, so readers never queue.
+  const int listeners = config.api_listen ? 2 : 1;
+  auto reader = storage::SqliteJournalReader::Open(config.db_path, config.threads * listeners);
   if (!reader.ok()) return reader.status();
   s->reader_ = std::move(reader.value());
+  auto tokens = storage::TokenStore::OpenReadOnly(config.db_path);
+  if (!tokens.ok()) return tokens.status();
+  s->tokens_ = std::move(tokens.value());
   s->writer_ = std::make_unique<storage::GroupCommitWriter>(*s->journal_,
                                                             storage::GroupCommitWriter::Options{});
   s->webhook_ = std::make_unique<WebhookRoutes>(
       config.verify_token, SignatureVerifier(config.app_secrets), *s->writer_, s->metrics_);
   s->ops_ = std::make_unique<OpsRoutes>(*s->reader_, *s->writer_, s->metrics_);
+  s->guard_ = std::make_unique<ApiGuard>(*s->tokens_);
+  s->events_ = std::make_unique<EventRoutes>(*s->reader_, SignatureVerifier(config.app_secrets));
+  s->wabas_ = std::make_unique<WabaRoutes>(*s->reader_, [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  });
   s->web_ = std::make_unique<StaticFiles>(WebFiles());
 
+  // The internet-facing listener serves only /webhook when the API has its own.
   auto router = std::make_shared<Router>();
   s->webhook_->Register(*router);
-  s->ops_->Register(*router);
-  s->web_->Register(*router);  // last: its "/*" takes what the others do not
+  auto api_router = config.api_listen ? std::make_shared<Router>() : router;
+  s->api_router_ = api_router;
+  s->ops_->Register(*api_router);
+  s->events_->Register(*api_router, *s->guard_);
+  s->wabas_->Register(*api_router, *s->guard_);
+  s->docs_.Register(*api_router, *s->guard_);  // after the /api routes: its 404 takes the rest
+  s->web_->Register(*api_router);              // last: its "/*" takes what the others do not
 
   HttpServer::Options options;
   options.threads = config.threads;
@@ -37,6 +55,10 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   options.on_reject = [metrics](int code) { metrics->CountHttpRejection(code); };
   s->server_ = std::make_unique<HttpServer>(config.listen, options, router);
   if (Status started = s->server_->Start(); !started.ok()) return started;
+  if (config.api_listen) {
+    s->api_server_ = std::make_unique<HttpServer>(*config.api_listen, options, api_router);
+    if (Status started = s->api_server_->Start(); !started.ok()) return started;
+  }
   return s;
 }
 
@@ -55,6 +77,7 @@ void Service::Stop() {
     }
     server_->Shutdown();
   }
+  if (api_server_) api_server_->Shutdown();
   if (writer_) writer_->Stop();
 }
 

@@ -4,18 +4,23 @@
 #include <functional>
 #include <memory>
 
+#include "server/api_auth.h"
+#include "server/api_docs.h"
 #include "server/config.h"
+#include "server/event_routes.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_routes.h"
 #include "server/static_files.h"
+#include "server/waba_routes.h"
 #include "server/webhook_routes.h"
 #include "storage/group_commit_writer.h"
 #include "storage/journal_reader.h"
+#include "storage/token_store.h"
 
 namespace wj::server {
 
-// The running receiver: journal, group-commit writer, routes and HTTP listener, assembled
+// The running receiver: journal, group-commit writer, routes and HTTP listeners, assembled
 // from a ServeConfig. `serve` runs one; tests run the very same assembly on port 0.
 //
 // Thread-safety: Start/Stop from one controlling thread.
@@ -33,8 +38,12 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
+  // The webhook listener's port, and the API's (the same unless --api-listen was given).
   std::uint16_t port() const { return server_->port(); }
+  std::uint16_t api_port() const { return (api_server_ ? api_server_ : server_)->port(); }
   storage::JournalStats Committed() const { return writer_->Committed(); }
+  // The routes of the API listener, e.g. to check them against the OpenAPI document.
+  std::vector<Router::RouteInfo> ApiRoutes() const { return api_router_->Routes(); }
 
   // Graceful stop: new deliveries get 503, accepted ones are committed and answered
   // (bounded wait), then the listener and the writer stop. Idempotent.
@@ -45,12 +54,19 @@ class Service {
 
   std::unique_ptr<storage::JournalWriter> journal_;
   std::unique_ptr<storage::JournalReader> reader_;
+  std::unique_ptr<storage::TokenStore> tokens_;
   std::unique_ptr<storage::GroupCommitWriter> writer_;
   Metrics metrics_;
   std::unique_ptr<WebhookRoutes> webhook_;
   std::unique_ptr<OpsRoutes> ops_;
+  std::unique_ptr<ApiGuard> guard_;
+  std::unique_ptr<EventRoutes> events_;
+  std::unique_ptr<WabaRoutes> wabas_;
+  ApiDocs docs_;
   std::unique_ptr<StaticFiles> web_;
-  std::unique_ptr<HttpServer> server_;
+  std::shared_ptr<Router> api_router_;
+  std::unique_ptr<HttpServer> server_;      // --listen
+  std::unique_ptr<HttpServer> api_server_;  // --api-listen, when given
   bool stopped_ = false;
 };
 

@@ -12,14 +12,15 @@ namespace wj::storage {
 
 // One change of a delivery, ready to be journaled. Plain value type.
 struct EventRecord {
-  std::string object;                      // envelope "object"
-  std::string waba_id;                     // entry[].id
-  std::string field;                       // changes[].field
-  std::optional<std::int64_t> event_time;  // entry[].time, when present
-  std::string dedup_key;                   // identity used to spot Meta's redeliveries
-  std::optional<std::string> wamid;        // messages items: the message id
-  std::optional<std::string> wa_id;        // messages items: the customer number
-  std::string value;                       // the change's value, as JSON text
+  std::string object;                       // envelope "object"
+  std::string waba_id;                      // entry[].id
+  std::string field;                        // changes[].field
+  std::optional<std::int64_t> event_time;   // entry[].time, when present
+  std::string dedup_key;                    // identity used to spot Meta's redeliveries
+  std::optional<std::string> wamid;         // messages items: the message id
+  std::optional<std::string> wa_id;         // messages items: the customer number
+  std::optional<std::string> target_wamid;  // reaction / edit / revoke: the message it is about
+  std::string value;                        // the change's value, as JSON text
 };
 
 // One verified webhook POST. Plain value type.

@@ -1,32 +1,173 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "storage/journal.h"
 
 namespace wj::storage {
 
-// The read side of the journal. Grows with the query API.
+// One journaled event, as stored.
+struct StoredEvent {
+  std::int64_t seq = 0;
+  std::int64_t delivery_id = 0;
+  std::string object;
+  std::string waba_id;
+  std::string field;
+  std::optional<std::int64_t> event_time;  // Meta's entry.time, unix seconds
+  std::int64_t received_at_ms = 0;
+  std::string dedup_key;
+  std::optional<std::int64_t> duplicate_of;  // the first occurrence's seq
+  std::optional<std::string> wamid;
+  std::optional<std::string> wa_id;
+  std::string value;  // JSON text, as Meta sent it
+};
+
+// Which events to list. Empty vectors and nullopt mean "no condition".
+struct EventFilter {
+  std::vector<std::string> waba_ids;      // any of
+  std::vector<std::string> fields;        // any of
+  std::optional<std::int64_t> since_ms;   // received_at >= since
+  std::optional<std::int64_t> until_ms;   // received_at < until
+  std::optional<std::int64_t> after;      // seq cursor, exclusive, in the direction of `order`
+  std::optional<std::int64_t> until_seq;  // seq <= until_seq
+  std::optional<std::string> wamid;
+  std::optional<std::string> wa_id;
+  bool include_duplicates = false;  // false: first occurrences only
+  bool descending = false;
+  int limit = 100;  // 1..kMaxPageSize
+};
+inline constexpr int kMaxPageSize = 1000;
+
+struct EventPage {
+  std::vector<StoredEvent> events;
+  std::optional<std::int64_t> next_after;  // pass as `after` for the next page; none at the end
+};
+
+// One delivery as received.
+struct StoredDelivery {
+  std::int64_t id = 0;
+  std::int64_t received_at_ms = 0;
+  std::string peer;
+  std::string signature;  // X-Hub-Signature-256 as received
+  std::string body;       // exact bytes
+  std::optional<std::string> parse_error;
+  std::vector<std::int64_t> event_seqs;  // in order
+  std::vector<std::string> waba_ids;     // of its events, distinct, sorted
+};
+
+struct FieldCount {
+  std::int64_t events = 0;      // first occurrences
+  std::int64_t duplicates = 0;  // redeliveries
+};
+
+// What the journal holds of one WABA, from counters kept by the writer.
+struct WabaSummary {
+  std::string waba_id;
+  std::int64_t first_seen_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  std::int64_t events = 0;
+  std::int64_t duplicates = 0;
+  std::map<std::string, FieldCount> fields;
+};
+
+struct DailyCount {
+  std::int64_t day = 0;  // days since 1970-01-01 UTC
+  std::int64_t events = 0;
+};
+
+// The fields of a WABA's compliance timeline (reviews, bans, quality, templates...).
+std::span<const std::string_view> AuditFields();
+
+// A slice of a WABA's compliance timeline.
+struct AuditFilter {
+  std::string waba_id;
+  std::vector<std::string> fields;  // a subset of AuditFields(); empty: all of them
+  std::optional<std::int64_t> since_ms;
+  std::optional<std::int64_t> until_ms;
+  int limit = 1000;  // the newest `limit` items are kept
+};
+
+struct AuditTimeline {
+  std::vector<StoredEvent> items;  // in time order: Meta's entry.time, else receipt, then seq
+  bool truncated = false;          // older items were left out by `limit`
+};
+
+// The read side of the journal.
 //
-// Thread-safety: implementations must allow concurrent calls from any thread.
+// Thread-safety: implementations allow concurrent calls from any thread. Every call may
+// return Unavailable (database unreadable) or Internal; none returns partial results.
 class JournalReader {
  public:
   virtual ~JournalReader() = default;
 
   // Counts of committed rows, read from the database itself (so a healthy answer also
-  // proves the database is readable). Returns Unavailable when it is not.
+  // proves the database is readable).
   virtual Result<JournalStats> Stats() = 0;
+
+  // One page of events matching `filter`, in seq order.
+  virtual Result<EventPage> Events(const EventFilter& filter) = 0;
+
+  // The event with sequence number `seq`, or nullopt.
+  virtual Result<std::optional<StoredEvent>> Event(std::int64_t seq) = 0;
+
+  // Every redelivery of the event `seq` (rows whose duplicate_of is `seq`), in seq order.
+  virtual Result<std::vector<StoredEvent>> DuplicatesOf(std::int64_t seq) = 0;
+
+  // The delivery with id `id`, or nullopt.
+  virtual Result<std::optional<StoredDelivery>> Delivery(std::int64_t id) = 0;
+
+  // Every event about message `wamid`, in seq order: the message itself, its statuses, and
+  // reactions, edits and revokes pointing at it. At most `limit` of them.
+  virtual Result<std::vector<StoredEvent>> MessageEvents(const std::string& wamid,
+                                                         bool include_duplicates, int limit) = 0;
+
+  // One summary per WABA seen, ordered by waba_id.
+  virtual Result<std::vector<WabaSummary>> Wabas() = 0;
+
+  // First-occurrence counts per UTC day of one WABA, from `from_day` on, in day order.
+  virtual Result<std::vector<DailyCount>> DailyCounts(const std::string& waba_id,
+                                                      std::int64_t from_day) = 0;
+
+  // A slice of a WABA's compliance timeline (first occurrences only).
+  virtual Result<AuditTimeline> Audit(const AuditFilter& filter) = 0;
+
+  // The newest event (in timeline order) of `field` for `waba_id` whose value's "event"
+  // member is `event_name` (any value when nullopt), or nullopt.
+  virtual Result<std::optional<StoredEvent>> LatestAuditEvent(
+      const std::string& waba_id, std::string_view field,
+      const std::optional<std::string>& event_name) = 0;
 };
 
-// Reads through its own read-only connection (WAL lets it run beside the writer).
+// Reads through a pool of read-only connections (WAL lets them run beside the writer).
 class SqliteJournalReader final : public JournalReader {
  public:
-  // Returns NotFound when there is no database at `path` yet.
-  static Result<std::unique_ptr<SqliteJournalReader>> Open(const std::string& path);
+  // Returns NotFound when there is no database at `path` yet. `connections` bounds how many
+  // calls run at once; further callers wait for a free connection.
+  static Result<std::unique_ptr<SqliteJournalReader>> Open(const std::string& path,
+                                                           int connections = 4);
   ~SqliteJournalReader() override;
 
   Result<JournalStats> Stats() override;
+  Result<EventPage> Events(const EventFilter& filter) override;
+  Result<std::optional<StoredEvent>> Event(std::int64_t seq) override;
+  Result<std::vector<StoredEvent>> DuplicatesOf(std::int64_t seq) override;
+  Result<std::optional<StoredDelivery>> Delivery(std::int64_t id) override;
+  Result<std::vector<StoredEvent>> MessageEvents(const std::string& wamid, bool include_duplicates,
+                                                 int limit) override;
+  Result<std::vector<WabaSummary>> Wabas() override;
+  Result<std::vector<DailyCount>> DailyCounts(const std::string& waba_id,
+                                              std::int64_t from_day) override;
+  Result<AuditTimeline> Audit(const AuditFilter& filter) override;
+  Result<std::optional<StoredEvent>> LatestAuditEvent(
+      const std::string& waba_id, std::string_view field,
+      const std::optional<std::string>& event_name) override;
 
  private:
   struct Impl;

@@ -1,6 +1,9 @@
 #include "storage/sqlite_journal.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <utility>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
@@ -24,9 +27,45 @@ constexpr const char* kInsertEvent =
     "INSERT INTO events (seq, delivery_id, object, waba_id, field, event_time, received_at,"
     " dedup_key, duplicate_of, wamid, wa_id, value, chain_hash)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertTarget = "INSERT INTO event_targets (seq, target_wamid) VALUES (?, ?)";
+constexpr const char* kAddFieldCounts =
+    "INSERT INTO waba_field_counts (waba_id, field, events, duplicates, first_seen, last_seen)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (waba_id, field) DO UPDATE SET"
+    " events = events + ?3, duplicates = duplicates + ?4, first_seen = min(first_seen, ?5),"
+    " last_seen = max(last_seen, ?6)";
+constexpr const char* kAddDailyCount =
+    "INSERT INTO waba_daily_counts (waba_id, day, events) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (waba_id, day) DO UPDATE SET events = events + ?3";
+constexpr std::int64_t kMillisPerDay = 86'400'000;
 // Served by the partial unique index events_first_by_dedup_key.
 constexpr const char* kFirstByDedupKey =
     "SELECT seq FROM events WHERE dedup_key = ? AND duplicate_of IS NULL";
+
+// Per-WABA counters of one batch, written once per key at the end of the batch rather
+// than once per event.
+struct FieldCounts {
+  std::int64_t events = 0;
+  std::int64_t duplicates = 0;
+  std::int64_t first_seen = 0;
+  std::int64_t last_seen = 0;
+};
+struct BatchCounts {
+  std::map<std::pair<std::string, std::string>, FieldCounts> by_field;
+  std::map<std::pair<std::string, std::int64_t>, std::int64_t> by_day;
+
+  void Add(const EventRecord& e, std::int64_t received_at, bool duplicate) {
+    FieldCounts& c = by_field[{e.waba_id, e.field}];
+    if (c.events + c.duplicates == 0) c.first_seen = c.last_seen = received_at;
+    c.first_seen = std::min(c.first_seen, received_at);
+    c.last_seen = std::max(c.last_seen, received_at);
+    if (duplicate) {
+      ++c.duplicates;
+    } else {
+      ++c.events;
+      ++by_day[{e.waba_id, received_at / kMillisPerDay}];
+    }
+  }
+};
 
 // Where the chains and counters stand after the last commit.
 struct Tip {
@@ -62,19 +101,29 @@ struct SqliteJournal::Impl {
       : db(std::move(database)),
         insert_delivery(*db, kInsertDelivery),
         insert_event(*db, kInsertEvent),
+        insert_target(*db, kInsertTarget),
+        add_field_counts(*db, kAddFieldCounts),
+        add_daily_count(*db, kAddDailyCount),
         first_by_dedup_key(*db, kFirstByDedupKey) {}
 
-  // Inserts one delivery and its events, advancing `tip`. Throws SQLite::Exception.
-  void Insert(const DeliveryRecord& d, Tip& tip, AppendedDelivery& out);
+  // Inserts one delivery and its events, advancing `tip` and `counts`.
+  // Throws SQLite::Exception.
+  void Insert(const DeliveryRecord& d, Tip& tip, BatchCounts& counts, AppendedDelivery& out);
+  // Adds a batch's counters to the per-WABA tables. Throws SQLite::Exception.
+  void WriteCounts(const BatchCounts& counts);
 
   std::unique_ptr<SQLite::Database> db;
   SQLite::Statement insert_delivery;
   SQLite::Statement insert_event;
+  SQLite::Statement insert_target;
+  SQLite::Statement add_field_counts;
+  SQLite::Statement add_daily_count;
   SQLite::Statement first_by_dedup_key;
   Tip tip;  // as committed
 };
 
-void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, AppendedDelivery& out) {
+void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, BatchCounts& counts,
+                                 AppendedDelivery& out) {
   const std::int64_t delivery_id = ++t.delivery_id;
   const auto event_count = static_cast<std::int64_t>(d.events.size());
   t.delivery_chain =
@@ -130,7 +179,36 @@ void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, AppendedDelive
     BindDigest(ev, 13, t.event_chain);
     ev.exec();
     ev.tryReset();
+    if (e.target_wamid) {
+      insert_target.tryReset();
+      insert_target.bind(1, seq);
+      insert_target.bindNoCopy(2, *e.target_wamid);
+      insert_target.exec();
+    }
+    counts.Add(e, d.received_at_ms, duplicate_of != 0);
     out.events.push_back({seq, duplicate_of});
+  }
+}
+
+void SqliteJournal::Impl::WriteCounts(const BatchCounts& counts) {
+  for (const auto& [key, c] : counts.by_field) {
+    SQLite::Statement& st = add_field_counts;
+    st.tryReset();
+    st.bindNoCopy(1, key.first);
+    st.bindNoCopy(2, key.second);
+    st.bind(3, c.events);
+    st.bind(4, c.duplicates);
+    st.bind(5, c.first_seen);
+    st.bind(6, c.last_seen);
+    st.exec();
+  }
+  for (const auto& [key, n] : counts.by_day) {
+    SQLite::Statement& st = add_daily_count;
+    st.tryReset();
+    st.bindNoCopy(1, key.first);
+    st.bind(2, key.second);
+    st.bind(3, n);
+    st.exec();
   }
 }
 
@@ -170,7 +248,11 @@ Status SqliteJournal::AppendBatch(const std::vector<const DeliveryRecord*>& batc
   Tip tip = impl_->tip;  // only published once the commit succeeded
   try {
     SQLite::Transaction tx(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-    for (std::size_t i = 0; i < batch.size(); ++i) impl_->Insert(*batch[i], tip, (*out)[i]);
+    BatchCounts counts;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      impl_->Insert(*batch[i], tip, counts, (*out)[i]);
+    }
+    impl_->WriteCounts(counts);
     // commit() throws if COMMIT fails; the destructor then rolls back. Nothing is
     // acknowledged unless this line returns.
     tx.commit();

@@ -59,6 +59,7 @@ class Result {
   T&& value() && { return std::get<T>(std::move(value_)); }
   const T* operator->() const { return &value(); }
   T* operator->() { return &value(); }
+  T value_or(T fallback) const { return ok() ? value() : std::move(fallback); }
   // Ok() when a value is held.
   Status status() const { return ok() ? Status::Ok() : std::get<Status>(value_); }
 

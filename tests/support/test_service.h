@@ -38,8 +38,12 @@ class TestService {
 
   server::Service& service() { return *service_; }
   const server::ServeConfig& config() const { return config_; }
+  // On the webhook listener, and on the API listener (the same one unless api_listen).
   std::string Url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(service_->port()) + path;
+  }
+  std::string ApiUrl(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(service_->api_port()) + path;
   }
 
   // POSTs `body` to /webhook signed with `secret`, as Meta would.
@@ -54,8 +58,9 @@ class TestService {
     if (!r.ok()) throw std::runtime_error(r.status().message());
     return r.value();
   }
-  server::HttpResponse Get(const std::string& path) {
-    auto r = client_.Get(Url(path));
+  // GETs `path` from the API listener.
+  server::HttpResponse Get(const std::string& path, const std::vector<std::string>& headers = {}) {
+    auto r = client_.Get(ApiUrl(path), headers);
     if (!r.ok()) throw std::runtime_error(r.status().message());
     return r.value();
   }

@@ -1,0 +1,252 @@
+#include "server/event_routes.h"
+
+#include <charconv>
+
+#include "server/api_params.h"
+#include "server/event_json.h"
+#include "server/http_headers.h"
+#include "server/json_response.h"
+#include "server/message_lifecycle.h"
+#include "server/time_format.h"
+
+namespace wj::server {
+namespace {
+
+using Pistache::Http::Code;
+using Pistache::Http::Method;
+using Pistache::Http::ResponseWriter;
+using storage::TokenScope;
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr int kMaxMessageEvents = 1000;
+constexpr const char* kNoSuchEvent = "no such event";
+constexpr const char* kNoSuchDelivery = "no such delivery";
+
+// A WABA-limited caller may see a delivery only when every event in it is of its WABAs:
+// the body holds all of them. A delivery without events (a parse error) shows no WABA and
+// is therefore for unlimited callers only.
+bool MaySee(const Principal& who, const storage::StoredDelivery& d) {
+  if (!who.Limited()) return true;
+  if (d.waba_ids.empty()) return false;
+  for (const std::string& w : d.waba_ids) {
+    if (!who.Allows(w)) return false;
+  }
+  return true;
+}
+
+// Meta's bodies are UTF-8 JSON; anything else is shown base64-encoded.
+bool IsUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    if (c < 0x80) {
+      extra = 0;
+    } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+      extra = 1;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+    } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+      extra = 3;
+    } else {
+      return false;
+    }
+    if (extra > 0 && i + extra >= s.size()) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    // Overlong three-byte forms, surrogates and code points above U+10FFFF.
+    if (extra == 2) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return false;
+    } else if (extra == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const auto n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i]) << 16 |
+                                              static_cast<unsigned char>(in[i + 1]) << 8 |
+                                              static_cast<unsigned char>(in[i + 2]));
+    out.push_back(kAlphabet[n >> 18 & 63]);
+    out.push_back(kAlphabet[n >> 12 & 63]);
+    out.push_back(kAlphabet[n >> 6 & 63]);
+    out.push_back(kAlphabet[n & 63]);
+  }
+  if (i < in.size()) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i]) << 16);
+    if (i + 1 < in.size())
+      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1]) << 8);
+    out.push_back(kAlphabet[n >> 18 & 63]);
+    out.push_back(kAlphabet[n >> 12 & 63]);
+    out.push_back(i + 1 < in.size() ? kAlphabet[n >> 6 & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::int64_t> PathId(const HttpRequest& request, std::string_view name) {
+  const std::string text = request.Param(name);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 1) {
+    return Status::InvalidArgument(std::string(name) + " must be a positive integer");
+  }
+  return v;
+}
+
+void EventRoutes::Register(Router& router, const ApiGuard& guard) {
+  auto bind = [this](auto method) {
+    return [this, method](const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
+      (this->*method)(rq, who, rs);
+    };
+  };
+  router.Add(Method::Get, "/api/v1/events",
+             guard.Require(TokenScope::kRead, bind(&EventRoutes::List)));
+  router.Add(Method::Get, "/api/v1/events/:seq",
+             guard.Require(TokenScope::kRead, bind(&EventRoutes::One)));
+  router.Add(Method::Get, "/api/v1/deliveries/:id",
+             guard.Require(TokenScope::kRead, bind(&EventRoutes::Delivery)));
+  router.Add(Method::Get, "/api/v1/deliveries/:id/raw",
+             guard.Require(TokenScope::kRead, bind(&EventRoutes::RawDelivery)));
+  router.Add(Method::Get, "/api/v1/messages/:wamid",
+             guard.Require(TokenScope::kRead, bind(&EventRoutes::Message)));
+}
+
+void EventRoutes::List(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
+  if (Status known = CheckKnownParams(rq.query, kEventFilterParams); !known.ok()) {
+    return SendFailure(rs, known);
+  }
+  auto filter = ParseEventFilter(ApiParams::Of(rq.query));
+  if (!filter.ok()) return SendFailure(rs, filter.status());
+  storage::EventFilter& f = filter.value();
+  if (who.Limited()) {
+    for (const std::string& w : f.waba_ids) {
+      if (!who.Allows(w)) {
+        return SendError(rs, Code::Forbidden, "forbidden", "this token may not read WABA " + w);
+      }
+    }
+    if (f.waba_ids.empty()) f.waba_ids = who.waba_ids;
+  }
+  auto page = reader_.Events(f);
+  if (!page.ok()) return SendFailure(rs, page.status());
+  std::string body = "{\"events\":" + EventArrayJson(page->events) + ",\"next_after\":";
+  body.append(page->next_after ? std::to_string(*page->next_after) : "null").push_back('}');
+  SendJsonText(rs, Code::Ok, std::move(body));
+}
+
+void EventRoutes::One(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
+  auto seq = PathId(rq, "seq");
+  if (!seq.ok()) return SendFailure(rs, seq.status());
+  auto event = reader_.Event(seq.value());
+  if (!event.ok()) return SendFailure(rs, event.status());
+  if (!event.value() || !who.Allows(event.value()->waba_id)) {
+    return SendError(rs, Code::Not_Found, "not_found", kNoSuchEvent);
+  }
+  const storage::StoredEvent& e = *event.value();
+  // The redeliveries of the first occurrence, this event excepted.
+  auto duplicates = reader_.DuplicatesOf(e.duplicate_of.value_or(e.seq));
+  if (!duplicates.ok()) return SendFailure(rs, duplicates.status());
+  OrderedJson members = EventMembers(e);
+  OrderedJson dups = OrderedJson::array();
+  for (const storage::StoredEvent& d : duplicates.value()) {
+    if (d.seq == e.seq) continue;
+    dups.push_back({{"seq", d.seq},
+                    {"delivery_id", d.delivery_id},
+                    {"received_at", FormatTimeMillis(d.received_at_ms)}});
+  }
+  members["duplicates"] = std::move(dups);
+  SendJsonText(rs, Code::Ok, WithRawValue(members, e.value));
+}
+
+std::optional<storage::StoredDelivery> EventRoutes::VisibleDelivery(const HttpRequest& rq,
+                                                                    const Principal& who,
+                                                                    ResponseWriter& rs) {
+  auto id = PathId(rq, "id");
+  if (!id.ok()) {
+    SendFailure(rs, id.status());
+    return std::nullopt;
+  }
+  auto delivery = reader_.Delivery(id.value());
+  if (!delivery.ok()) {
+    SendFailure(rs, delivery.status());
+    return std::nullopt;
+  }
+  if (!delivery.value() || !MaySee(who, *delivery.value())) {
+    SendError(rs, Code::Not_Found, "not_found", kNoSuchDelivery);
+    return std::nullopt;
+  }
+  return std::move(delivery.value());
+}
+
+void EventRoutes::Delivery(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
+  auto d = VisibleDelivery(rq, who, rs);
+  if (!d) return;
+  const bool utf8 = IsUtf8(d->body);
+  OrderedJson j;
+  j["id"] = d->id;
+  j["received_at"] = FormatTimeMillis(d->received_at_ms);
+  j["peer"] = d->peer;
+  j["signature"] = d->signature;
+  j["body"] = utf8 ? d->body : Base64(d->body);
+  j["body_encoding"] = utf8 ? "utf-8" : "base64";
+  j["parse_error"] = d->parse_error ? OrderedJson(*d->parse_error) : OrderedJson(nullptr);
+  j["event_seqs"] = d->event_seqs;
+  j["signature_verifies"] = verifier_.Verify(d->signature, d->body) == SignatureCheck::kValid;
+  SendJsonText(rs, Code::Ok, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void EventRoutes::RawDelivery(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
+  auto d = VisibleDelivery(rq, who, rs);
+  if (!d) return;
+  rs.headers().add<HubSignature256>(d->signature);
+  static const auto kJson = Pistache::Http::Mime::MediaType::fromString("application/json");
+  rs.send(Code::Ok, d->body, kJson);
+}
+
+void EventRoutes::Message(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
+  if (Status known = CheckKnownParams(rq.query, {"include_duplicates"}); !known.ok()) {
+    return SendFailure(rs, known);
+  }
+  auto include_duplicates = ApiParams::Of(rq.query).Boolean("include_duplicates", false);
+  if (!include_duplicates.ok()) return SendFailure(rs, include_duplicates.status());
+  const std::string wamid = rq.Param("wamid");
+  auto events = reader_.MessageEvents(wamid, include_duplicates.value(), kMaxMessageEvents);
+  if (!events.ok()) return SendFailure(rs, events.status());
+  std::vector<storage::StoredEvent> visible;
+  for (storage::StoredEvent& e : events.value()) {
+    if (who.Allows(e.waba_id)) visible.push_back(std::move(e));
+  }
+  if (visible.empty()) {
+    return SendError(rs, Code::Not_Found, "not_found", "the journal holds nothing about " + wamid);
+  }
+  const MessageLifecycle life = FoldLifecycle(wamid, visible);
+  OrderedJson j;
+  j["wamid"] = wamid;
+  j["waba_id"] = life.waba_id ? OrderedJson(*life.waba_id) : OrderedJson(nullptr);
+  j["direction"] = ToString(life.direction);
+  j["status"] = life.status ? OrderedJson(*life.status) : OrderedJson(nullptr);
+  j["status_at"] =
+      life.status_at ? OrderedJson(FormatTimeSeconds(*life.status_at)) : OrderedJson(nullptr);
+  j["errors"] = OrderedJson::array();
+  for (const auto& err : life.errors)
+    j["errors"].push_back({{"code", err.code}, {"title", err.title}});
+  std::string body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  body.pop_back();
+  body.append(",\"events\":").append(EventArrayJson(visible)).push_back('}');
+  SendJsonText(rs, Code::Ok, std::move(body));
+}
+
+}  // namespace wj::server
