@@ -131,6 +131,9 @@ class Line {
 
   Line& Add(std::string_view label, std::string_view part) {
     if (part.empty()) return *this;
+    // Past kMaxMemberBytes bytes the line has over kMaxCodePoints code points and will be cut:
+    // thousands of restriction_info entries need not all be appended.
+    if (text_.size() > kMaxMemberBytes) return *this;
     text_ += parts_ == 0 ? ": " : ", ";
     text_ += label;
     text_ += part;
