@@ -13,6 +13,7 @@
 #include "server/http_client.h"
 #include "server/sample_deliveries.h"
 #include "server/signature.h"
+#include "server/simulate_story.h"
 
 namespace wj::server {
 namespace {
@@ -22,7 +23,9 @@ FlagSet SimulateFlags() {
       "Usage: waba-journal simulate [--url URL] --app-secret SECRET [--count N] "
       "[--concurrency C]\n\n"
       "Posts real sample deliveries of every webhook field, signed with SECRET as Meta signs\n"
-      "them, and reports how the service answered. Exits 1 unless every answer is 200.",
+      "them, then a short story (an account review rejected then approved; a message whose\n"
+      "statuses arrive out of order; one that fails), and reports how the service answered.\n"
+      "Exits 1 unless every answer is 200.",
       {
           {"url", "WABA_JOURNAL_URL", "URL", "Webhook URL of the service.",
            "http://127.0.0.1:8080/webhook"},
@@ -30,6 +33,7 @@ FlagSet SimulateFlags() {
           {"count", "", "N", "Deliveries to post, cycling through the samples (0: each once).",
            "0"},
           {"concurrency", "", "C", "Parallel connections.", "4"},
+          {"no-story", "", "", "Post only the samples, not the story.", ""},
       });
 }
 
@@ -94,10 +98,31 @@ int RunSimulate(const std::vector<std::string>& args, const Environment& env) {
     });
   }
   for (auto& t : threads) t.join();
+  // The story in order, on one connection: its point is the order in which Meta's
+  // deliveries arrive.
+  std::uint64_t story_posted = 0;
+  if (!flags.IsSet("no-story")) {
+    HttpClient client;
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (const std::string& body : StoryDeliveries(now)) {
+      auto response = client.Post(
+          url, body,
+          {"Content-Type: application/json", "X-Hub-Signature-256: " + SignBody(secret, body)});
+      ++story_posted;
+      if (!response.ok()) {
+        ++answers["error: " + response.status().message()];
+      } else {
+        ++answers[std::to_string(response->status)];
+      }
+    }
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::cout << "posted " << total << " deliveries to " << url << " in " << seconds << " s\n";
+  std::cout << "posted " << total + story_posted << " deliveries to " << url << " in " << seconds
+            << " s\n";
   for (const auto& [answer, n] : answers) std::cout << "  " << n << " answered " << answer << '\n';
   std::cout << "fields journaled (" << fields.size() << "):";
   for (const auto& [field, n] : fields) std::cout << ' ' << field << '=' << n;

@@ -417,9 +417,12 @@ TEST(AuditSummaryTest, ShowsOutOfRangeTimesAsGiven) {
     EXPECT_TRUE(HasAll(summary, {"R until "})) << summary;
     EXPECT_TRUE(HasNone(summary, {"UTC"})) << summary;
   }
+}
+
+TEST(AuditSummaryTest, ShowsTimesBefore1970) {
   EXPECT_TRUE(HasAll(Summary("account_update", R"({"event":"ACCOUNT_RESTRICTION",
-                "restriction_info":[{"restriction_type":"R","expiration":-86400}]})"),
-                     {"R until 1969-12-31 00:00 UTC"}));
+                "restriction_info":[{"restriction_type":"R","expiration":-1}]})"),
+                     {"R until 1969-12-31 23:59 UTC"}));
 }
 
 TEST(AuditSummaryTest, TruncatesHugeStrings) {
@@ -454,6 +457,18 @@ TEST(AuditSummaryTest, TruncatesMultibyteTextOnCodePointBoundary) {
   EXPECT_TRUE(IsCleanLine(summary));
   EXPECT_EQ(CodePoints(summary), 200u);
   EXPECT_EQ(summary.substr(summary.size() - kEllipsis.size()), kEllipsis);
+}
+
+TEST(AuditSummaryTest, KeepsLaterMembersAfterLongMultibyteText) {
+  std::string name;
+  for (int i = 0; i < 100; ++i) name += "\U0001F600";  // 400 bytes, 100 code points
+  const std::string summary = AuditSummary("phone_number_name_update",
+                                           json{{"decision", "REJECTED"},
+                                                {"requested_verified_name", name},
+                                                {"rejection_reason", "NAME_FORMAT_UNACCEPTABLE"}});
+  EXPECT_TRUE(IsCleanLine(summary));
+  EXPECT_TRUE(HasAll(summary, {name, "reason NAME_FORMAT_UNACCEPTABLE"}));
+  EXPECT_TRUE(HasNone(summary, {kEllipsis}));
 }
 
 TEST(AuditSummaryTest, TruncatesManyArrayEntries) {

@@ -7,9 +7,11 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "server/http_client.h"
 #include "server/signature.h"
+#include "server/simulate_story.h"
 #include "tests/support/child_process.h"
 #include "tests/support/payloads.h"
 #include "tests/support/temp_dir.h"
@@ -123,7 +125,8 @@ TEST(ServeProcessTest, SimulateJournalsEverySampleFieldAndVerifyPasses) {
   EXPECT_EQ(simulate.Wait(), 0) << simulate.ReadAllStdout() << simulate.ReadAllStderr();
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(), 0);
-  EXPECT_EQ(testing::QueryInt(db, "SELECT count(*) FROM deliveries WHERE parse_error IS NULL"), 86);
+  // The 86 samples and the 7 deliveries of the story.
+  EXPECT_EQ(testing::QueryInt(db, "SELECT count(*) FROM deliveries WHERE parse_error IS NULL"), 93);
   EXPECT_EQ(testing::QueryInt(db, "SELECT count(DISTINCT field) FROM events"), 21);
   // The log names no secret and no message text.
   const std::string log = server.ReadAllStderr();
@@ -132,7 +135,49 @@ TEST(ServeProcessTest, SimulateJournalsEverySampleFieldAndVerifyPasses) {
 
   ChildProcess verify(WJ_BINARY, {"verify", "--db", db});
   EXPECT_EQ(verify.Wait(), 0);
-  EXPECT_EQ(verify.ReadAllStdout().rfind("OK 87 events", 0), 0u);
+  EXPECT_EQ(verify.ReadAllStdout().rfind("OK 94 events", 0), 0u);
+}
+
+// The README's walk-through: simulate, create a read token, then the three questions.
+TEST(ServeProcessTest, ANewUserAnswersTheReadmeQuestionsAfterSimulate) {
+  testing::TempDir dir;
+  const std::string db = dir.File("sim.db");
+  ChildProcess server(WJ_BINARY, ServeArgs(db));
+  const std::string url = WaitUntilListening(server);
+  ASSERT_FALSE(url.empty());
+  ChildProcess simulate(WJ_BINARY,
+                        {"simulate", "--url", url + "/webhook", "--app-secret", kSecret});
+  ASSERT_EQ(simulate.Wait(), 0) << simulate.ReadAllStdout();
+  ChildProcess create(WJ_BINARY, {"token", "create", "--db", db, "--scope", "read"});
+  std::string token = create.ReadAllStdout();
+  ASSERT_EQ(create.Wait(), 0);
+  token.pop_back();  // the newline
+  HttpClient client;
+  auto get = [&](const std::string& path) {
+    auto r = client.Get(url + path, {"Authorization: Bearer " + token});
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200) << path << " " << r->body;
+    return nlohmann::json::parse(r->body);
+  };
+  const auto week_ago = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() -
+                        7 * 86400;
+  const auto templates =
+      get("/api/v1/events?waba_id=102290129340398&field=message_template_status_update&since=" +
+          std::to_string(week_ago));
+  EXPECT_EQ(templates["events"].size(), 2u);
+  const auto lifecycle = get(std::string("/api/v1/messages/") + kStoryWamid);
+  EXPECT_EQ(lifecycle["status"], "read");
+  EXPECT_EQ(lifecycle["events"].size(), 3u);
+  const auto audit = get("/api/v1/wabas/102290129340398/audit?field=account_review_update");
+  ASSERT_EQ(audit["items"].size(), 3u);  // the sample's APPROVED, then the story's two
+  EXPECT_EQ(audit["items"][1]["value"]["decision"], "REJECTED");
+  EXPECT_EQ(audit["items"][2]["value"]["decision"], "APPROVED");
+  EXPECT_EQ(audit["current"]["review"]["decision"], "APPROVED");
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
+  EXPECT_EQ(server.ReadAllStderr().find(token), std::string::npos);
 }
 
 TEST(ServeProcessTest, MigrateThenVerifyDetectsTampering) {
