@@ -10,7 +10,7 @@ namespace wj::server {
 // A one-line, human summary of one event of a WABA's compliance timeline, for the audit API and UI.
 // `field` is the webhook field (changes[].field), `value` the change's value as Meta sent it.
 // Never throws, whatever the shape of `value` (missing members, wrong types, non-object): it then
-// falls back to a generic summary such as "account_update event" or "<field> changed".
+// falls back to a generic summary such as "account_update event".
 //
 // Summarised fields: account_alerts, account_review_update, account_update,
 // business_capability_update, message_template_quality_update, message_template_status_update,

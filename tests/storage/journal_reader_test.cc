@@ -773,6 +773,8 @@ TEST_F(SqliteJournalReaderTest, WabaSummariesAccumulateAcrossBatches) {
       {At(kT0 + 9000, {Ev(kWabaA, "messages", "k2"), Ev(kWabaA, "messages", "k2"),
                        Ev(kWabaB, "messages", "k7"), Ev(kWabaA, "account_update", "k8")}),
        At(kT0 + 7000, {Ev(kWabaC, "security", "k6")})},
+      // Older than what C's counters already hold: must not move last_seen back.
+      {At(kT0 + 2000, {Ev(kWabaC, "security", "k9")})},
   };
 
   // The expected summaries, computed from the records alone.
@@ -828,7 +830,7 @@ TEST_F(SqliteJournalReaderTest, WabaSummariesAccumulateAcrossBatches) {
   EXPECT_EQ(a.fields.at("account_update").duplicates, 0);
   const WabaSummary& c = wabas.value()[2];
   EXPECT_EQ(c.waba_id, kWabaC);
-  EXPECT_EQ(c.events, 1);
+  EXPECT_EQ(c.events, 2);
   EXPECT_EQ(c.duplicates, 1);
   EXPECT_EQ(c.first_seen_ms, kT0 + 1000);
   EXPECT_EQ(c.last_seen_ms, kT0 + 7000);
