@@ -97,7 +97,7 @@ std::string FormatTimeMillis(std::int64_t unix_ms) {
   const std::int64_t day = (unix_ms >= 0 ? unix_ms : unix_ms - 86'399'999) / 86'400'000;
   const std::int64_t in_day = unix_ms - day * 86'400'000;
   const year_month_day ymd{sys_days(days(day))};
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                 static_cast<unsigned>(ymd.day()), static_cast<long long>(in_day / 3'600'000),
@@ -113,7 +113,7 @@ std::string FormatTimeSeconds(std::int64_t unix_seconds) {
 
 std::string FormatDay(std::int64_t days_since_epoch) {
   const year_month_day ymd{sys_days(days(days_since_epoch))};
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
