@@ -1,5 +1,6 @@
 #include "server/cli_flags.h"
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -120,6 +121,25 @@ Result<std::uint64_t> ParseCount(const std::string& flag, const std::string& tex
                                    "'");
   }
   return value;
+}
+
+Result<std::chrono::seconds> ParseDuration(const std::string& flag, const std::string& text) {
+  std::string digits = text;
+  std::int64_t unit = 1;
+  if (!digits.empty() && !std::isdigit(static_cast<unsigned char>(digits.back()))) {
+    const char suffix = digits.back();
+    digits.pop_back();
+    unit = suffix == 's' ? 1 : suffix == 'm' ? 60 : suffix == 'h' ? 3600 : 0;
+  }
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  // Up to a year: a longer interval is a typo, and the product must not overflow.
+  if (unit == 0 || digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+      n < 1 || n * unit > 366LL * 86400) {
+    return Status::InvalidArgument("--" + flag +
+                                   " must be a duration such as 30s, 15m, 1h or seconds");
+  }
+  return std::chrono::seconds(n * unit);
 }
 
 int ParseFlagsOrExit(FlagSet& flags, const char* command, const std::vector<std::string>& args,

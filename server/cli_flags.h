@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -55,6 +56,10 @@ class FlagSet {
 // after printing a usage error to stderr, 0 after printing --help to stdout.
 int ParseFlagsOrExit(FlagSet& flags, const char* command, const std::vector<std::string>& args,
                      const Environment& env);
+
+// Parses a duration: "30s", "15m", "1h", or plain seconds ("90"); at least one second.
+// InvalidArgument names the flag.
+Result<std::chrono::seconds> ParseDuration(const std::string& flag, const std::string& text);
 
 // Parses a non-negative integer flag value; InvalidArgument names the flag.
 Result<std::uint64_t> ParseCount(const std::string& flag, const std::string& text);

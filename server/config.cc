@@ -26,6 +26,22 @@ FlagSet ServeFlags() {
            "SQLite synchronous mode: full (survives power loss), normal or extra.", "full"},
           {"demo", "WABA_JOURNAL_DEMO", "",
            "Demo mode: generate and print a secret and token if none is configured.", ""},
+          {"access-token", "WABA_ACCESS_TOKEN", "TOKEN",
+           "Graph API token for the reconciler (off without one); never logged.", ""},
+          {"app-id", "WABA_APP_ID", "ID", "Our Meta app id: which subscribed app is us.", ""},
+          {"waba", "WABA_JOURNAL_WABAS", "WABA_ID",
+           "A WABA whose subscription the reconciler watches (repeatable).", "", true},
+          {"watch-seen-wabas", "WABA_JOURNAL_WATCH_SEEN_WABAS", "",
+           "Also watch every WABA that appears in the journal.", ""},
+          {"reconcile-interval", "WABA_JOURNAL_RECONCILE_INTERVAL", "DURATION",
+           "How often each WABA is checked (30s, 15m, 1h or seconds).", "15m"},
+          {"auto-resubscribe", "WABA_JOURNAL_AUTO_RESUBSCRIBE", "",
+           "Subscribe our app again when a check finds it missing.", ""},
+          {"graph-url", "WABA_GRAPH_URL", "URL", "Graph API base URL.",
+           "https://graph.facebook.com"},
+          {"graph-version", "WABA_GRAPH_VERSION", "VERSION", "Graph API version.", "v24.0"},
+          {"graph-timeout", "WABA_GRAPH_TIMEOUT", "DURATION", "Timeout of one Graph API call.",
+           "10s"},
       });
 }
 
@@ -61,6 +77,37 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags) {
   auto sync = storage::ParseSyncMode(*flags.Get("synchronous"));
   if (!sync.ok()) return Status::InvalidArgument("--" + sync.status().message());
   c.sync = sync.value();
+
+  c.access_token = flags.Get("access-token").value_or("");
+  c.app_id = flags.Get("app-id").value_or("");
+  c.wabas = flags.GetAll("waba");
+  c.watch_seen_wabas = flags.IsSet("watch-seen-wabas");
+  c.auto_resubscribe = flags.IsSet("auto-resubscribe");
+  for (const std::string& id : c.wabas) {
+    // Ids become a URL path segment: digits only.
+    if (id.empty() || id.size() > 32 || id.find_first_not_of("0123456789") != std::string::npos) {
+      return Status::InvalidArgument("--waba must be a numeric WABA id, not '" + id + "'");
+    }
+  }
+  if (!c.app_id.empty() && c.app_id.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("--app-id must be a numeric app id");
+  }
+  auto interval = ParseDuration("reconcile-interval", *flags.Get("reconcile-interval"));
+  if (!interval.ok()) return interval.status();
+  c.reconcile_interval = interval.value();
+  auto timeout = ParseDuration("graph-timeout", *flags.Get("graph-timeout"));
+  if (!timeout.ok()) return timeout.status();
+  c.graph_timeout = timeout.value();
+  c.graph_url = *flags.Get("graph-url");
+  while (!c.graph_url.empty() && c.graph_url.back() == '/') c.graph_url.pop_back();
+  if (c.graph_url.rfind("https://", 0) != 0 && c.graph_url.rfind("http://", 0) != 0) {
+    return Status::InvalidArgument("--graph-url must start with https:// or http://");
+  }
+  c.graph_version = *flags.Get("graph-version");
+  if (c.graph_version.empty() ||
+      c.graph_version.find_first_not_of("v0123456789.") != std::string::npos) {
+    return Status::InvalidArgument("--graph-version must look like v24.0");
+  }
 
   for (const std::string& secret : c.app_secrets) {
     // An empty HMAC key is one anyone can sign with.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -25,6 +26,17 @@ struct ServeConfig {
   int threads = 2;                       // HTTP worker threads
   storage::SyncMode sync = storage::SyncMode::kFull;
   bool demo = false;  // generate a secret and token when none is configured
+
+  // The reconciler (on when access_token is set).
+  std::string graph_url = "https://graph.facebook.com";
+  std::string graph_version = "v24.0";
+  std::string access_token;  // never logged, never in an API answer
+  std::string app_id;
+  std::vector<std::string> wabas;
+  bool watch_seen_wabas = false;
+  std::chrono::seconds reconcile_interval{15 * 60};
+  std::chrono::seconds graph_timeout{10};
+  bool auto_resubscribe = false;
 };
 
 // The flag table of `serve`, also used for --help.

@@ -71,7 +71,8 @@ Result<HttpResponse> HttpClient::Perform(const std::string& url, const std::stri
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
-    return Status::Unavailable(std::string("request to ") + url +
+    // Without the query string: it may carry credentials (appsecret_proof, tokens).
+    return Status::Unavailable("request to " + url.substr(0, url.find('?')) +
                                " failed: " + curl_easy_strerror(rc));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);

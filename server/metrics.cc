@@ -61,6 +61,18 @@ void Metrics::CountHttpRejection(int status_code) {
   ++http_rejections_[status_code];
 }
 
+void Metrics::CountSubscriptionCall(std::string_view action, std::string_view state) {
+  std::lock_guard lock(mu_);
+  ++subscription_calls_[{std::string(action), std::string(state)}];
+}
+
+void Metrics::SetSubscriptionState(const std::string& waba_id, std::string_view state,
+                                   bool changed) {
+  std::lock_guard lock(mu_);
+  subscription_states_[waba_id] = state;
+  if (changed) ++subscription_changes_;
+}
+
 std::string Metrics::Render(const storage::CommitStats& commits,
                             const storage::JournalStats& committed) const {
   std::ostringstream os;
@@ -82,6 +94,21 @@ std::string Metrics::Render(const storage::CommitStats& commits,
     Header(os, "waba_journal_events_total", "counter", "Journaled events by field since start.");
     for (const auto& [field, n] : events_by_field_) {
       os << "waba_journal_events_total{field=\"" << Escape(field) << "\"} " << n << '\n';
+    }
+    Header(os, "waba_journal_subscription_calls_total", "counter",
+           "Graph API subscribed_apps calls of the reconciler, by action and resulting state.");
+    for (const auto& [key, n] : subscription_calls_) {
+      os << "waba_journal_subscription_calls_total{action=\"" << key.first << "\",state=\""
+         << key.second << "\"} " << n << '\n';
+    }
+    Header(os, "waba_journal_subscription_state_changes_total", "counter",
+           "Changes of a watched WABA's subscription state seen by the reconciler.");
+    os << "waba_journal_subscription_state_changes_total " << subscription_changes_ << '\n';
+    Header(os, "waba_journal_subscription_state", "gauge",
+           "1 for the current subscription state of each watched WABA.");
+    for (const auto& [waba, state] : subscription_states_) {
+      os << "waba_journal_subscription_state{waba_id=\"" << Escape(waba) << "\",state=\"" << state
+         << "\"} 1\n";
     }
     Header(os, "waba_journal_http_rejections_total", "counter",
            "Requests refused before routing (oversized, malformed), by status.");

@@ -37,6 +37,11 @@ class Metrics {
   // Requests refused by the HTTP layer before routing (413, 431, 400).
   void CountHttpRejection(int status_code);
 
+  // One subscribed_apps call (check or resubscribe) of the reconciler, by resulting state.
+  void CountSubscriptionCall(std::string_view action, std::string_view state);
+  // The reconciler saw `waba_id` change state (or saw it for the first time).
+  void SetSubscriptionState(const std::string& waba_id, std::string_view state, bool changed);
+
   // The exposition text. `commits` and `committed` come from the journal writer.
   std::string Render(const storage::CommitStats& commits,
                      const storage::JournalStats& committed) const;
@@ -52,6 +57,9 @@ class Metrics {
   mutable std::mutex mu_;
   std::map<std::string, std::uint64_t> events_by_field_;  // guarded by mu_
   std::map<int, std::uint64_t> http_rejections_;          // guarded by mu_
+  std::map<std::pair<std::string, std::string>, std::uint64_t> subscription_calls_;  // mu_
+  std::map<std::string, std::string> subscription_states_;  // waba → state; guarded by mu_
+  std::uint64_t subscription_changes_ = 0;                  // guarded by mu_
 };
 
 }  // namespace wj::server

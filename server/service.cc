@@ -8,6 +8,15 @@
 #include "storage/sqlite_journal.h"
 
 namespace wj::server {
+namespace {
+
+std::int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, JournalWrapper wrap) {
   std::unique_ptr<Service> s(new Service());
@@ -30,11 +39,23 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   s->ops_ = std::make_unique<OpsRoutes>(*s->reader_, *s->writer_, s->metrics_);
   s->guard_ = std::make_unique<ApiGuard>(*s->tokens_);
   s->events_ = std::make_unique<EventRoutes>(*s->reader_, SignatureVerifier(config.app_secrets));
-  s->wabas_ = std::make_unique<WabaRoutes>(*s->reader_, [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  });
+  s->wabas_ = std::make_unique<WabaRoutes>(*s->reader_, NowMillis);
+  if (!config.access_token.empty()) {
+    ReconcilerOptions r;
+    r.graph = {config.graph_url, config.graph_version, config.access_token,
+               config.app_secrets.empty() ? std::string() : config.app_secrets.front(),
+               static_cast<long>(config.graph_timeout.count() * 1000)};
+    r.app_id = config.app_id;
+    r.wabas = config.wabas;
+    r.watch_seen_wabas = config.watch_seen_wabas;
+    r.interval = config.reconcile_interval;
+    r.auto_resubscribe = config.auto_resubscribe;
+    s->reconciler_ = std::make_unique<Reconciler>(std::move(r), *s->writer_, *s->reader_,
+                                                  s->metrics_, NowMillis);
+  } else {
+    spdlog::info("reconciler off: no --access-token (WABA_ACCESS_TOKEN)");
+  }
+  s->subscriptions_ = std::make_unique<SubscriptionRoutes>(s->reconciler_.get(), *s->reader_);
   s->web_ = std::make_unique<StaticFiles>(WebFiles());
 
   // The internet-facing listener serves only /webhook when the API has its own.
@@ -45,6 +66,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   s->ops_->Register(*api_router);
   s->events_->Register(*api_router, *s->guard_);
   s->wabas_->Register(*api_router, *s->guard_);
+  s->subscriptions_->Register(*api_router, *s->guard_);
   s->docs_.Register(*api_router, *s->guard_);  // after the /api routes: its 404 takes the rest
   s->web_->Register(*api_router);              // last: its "/*" takes what the others do not
 
@@ -59,6 +81,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
     s->api_server_ = std::make_unique<HttpServer>(*config.api_listen, options, api_router);
     if (Status started = s->api_server_->Start(); !started.ok()) return started;
   }
+  if (s->reconciler_) s->reconciler_->Start();
   return s;
 }
 
@@ -78,6 +101,7 @@ void Service::Stop() {
     server_->Shutdown();
   }
   if (api_server_) api_server_->Shutdown();
+  if (reconciler_) reconciler_->Stop();
   if (writer_) writer_->Stop();
 }
 

@@ -11,7 +11,9 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_routes.h"
+#include "server/reconciler.h"
 #include "server/static_files.h"
+#include "server/subscription_routes.h"
 #include "server/waba_routes.h"
 #include "server/webhook_routes.h"
 #include "storage/group_commit_writer.h"
@@ -62,6 +64,8 @@ class Service {
   std::unique_ptr<ApiGuard> guard_;
   std::unique_ptr<EventRoutes> events_;
   std::unique_ptr<WabaRoutes> wabas_;
+  std::unique_ptr<Reconciler> reconciler_;  // null when off
+  std::unique_ptr<SubscriptionRoutes> subscriptions_;
   ApiDocs docs_;
   std::unique_ptr<StaticFiles> web_;
   std::shared_ptr<Router> api_router_;

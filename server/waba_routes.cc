@@ -1,11 +1,13 @@
 #include "server/waba_routes.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "server/api_params.h"
 #include "server/audit_summary.h"
 #include "server/event_json.h"
 #include "server/json_response.h"
+#include "server/subscription_routes.h"
 #include "server/time_format.h"
 
 namespace wj::server {
@@ -20,6 +22,27 @@ using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::int64_t kMillisPerDay = 86'400'000;
 constexpr int kMaxAuditItems = 5000;
+constexpr const char* kSubscriptionField = "subscription";
+
+// "Subscription: missing (our app is not subscribed)" and the like.
+std::string SubscriptionSummary(const storage::SubscriptionCheck& c) {
+  std::string s = std::string("Subscription: ") + storage::ToString(c.state);
+  switch (c.state) {
+    case storage::SubscriptionState::kSubscribed:
+      return s + " (our app is subscribed)";
+    case storage::SubscriptionState::kMissing:
+      return s + " (our app is not in subscribed_apps: Meta delivers nothing)";
+    case storage::SubscriptionState::kOverridden:
+      return s + " (deliveries go to " + c.override_callback_uri.value_or("another URL") + ")";
+    case storage::SubscriptionState::kRateLimited:
+      return s + " (checks paused by Meta's rate limit)";
+    case storage::SubscriptionState::kError:
+      return s + " (" + c.error_message.value_or("the check failed") + ")";
+    case storage::SubscriptionState::kUnknown:
+      break;
+  }
+  return s;
+}
 
 // When an audit event happened: Meta's entry.time, else when we received it.
 std::string At(const storage::StoredEvent& e) {
@@ -175,41 +198,86 @@ void WabaRoutes::Audit(const HttpRequest& rq, const Principal& who, ResponseWrit
   for (const Status& s : {fields.status(), since.status(), until.status(), limit.status()}) {
     if (!s.ok()) return SendFailure(rs, s);
   }
+  // "subscription" is the reconciler's record of this WABA's subscribed_apps, merged in.
   const auto audit_fields = storage::AuditFields();
+  bool with_subscription = fields.value().empty();
   for (const std::string& f : fields.value()) {
-    if (std::find(audit_fields.begin(), audit_fields.end(), f) == audit_fields.end()) {
+    if (f == kSubscriptionField) {
+      with_subscription = true;
+    } else if (std::find(audit_fields.begin(), audit_fields.end(), f) == audit_fields.end()) {
       return SendFailure(rs, Status::InvalidArgument("field '" + f + "' is not an audit field"));
+    } else {
+      filter.fields.push_back(f);
     }
   }
-  filter.fields = std::move(fields.value());
+  const bool with_events = fields.value().empty() || !filter.fields.empty();
   filter.since_ms = since.value();
   filter.until_ms = until.value();
   filter.limit = static_cast<int>(limit.value().value_or(1000));
 
-  auto timeline = reader_.Audit(filter);
-  if (!timeline.ok()) return SendFailure(rs, timeline.status());
+  // Each item with the time it is ordered by (ms), as serialised JSON.
+  std::vector<std::pair<std::int64_t, std::string>> items;
+  bool truncated = false;
+  if (with_events) {
+    auto timeline = reader_.Audit(filter);
+    if (!timeline.ok()) return SendFailure(rs, timeline.status());
+    truncated = timeline->truncated;
+    for (const storage::StoredEvent& e : timeline->items) {
+      OrderedJson item;
+      item["seq"] = e.seq;
+      item["field"] = e.field;
+      item["event_time"] =
+          e.event_time ? OrderedJson(FormatTimeSeconds(*e.event_time)) : OrderedJson(nullptr);
+      item["received_at"] = FormatTimeMillis(e.received_at_ms);
+      item["summary"] = AuditSummary(e.field, ParseValue(e));
+      items.emplace_back(e.event_time ? *e.event_time * 1000 : e.received_at_ms,
+                         WithRawValue(item, e.value));
+    }
+  }
+  if (with_subscription) {
+    auto changes = reader_.SubscriptionChanges(waba_id);
+    if (!changes.ok()) return SendFailure(rs, changes.status());
+    std::vector<std::pair<std::int64_t, std::string>> merged;
+    for (const storage::SubscriptionCheck& c : changes.value()) {
+      if ((filter.since_ms && c.checked_at_ms < *filter.since_ms) ||
+          (filter.until_ms && c.checked_at_ms >= *filter.until_ms)) {
+        continue;
+      }
+      OrderedJson item;
+      item["seq"] = nullptr;
+      item["check_id"] = c.id;
+      item["field"] = kSubscriptionField;
+      item["event_time"] = FormatTimeMillis(c.checked_at_ms);
+      item["received_at"] = FormatTimeMillis(c.checked_at_ms);
+      item["summary"] = SubscriptionSummary(c);
+      item["value"] = CheckJson(c);
+      merged.emplace_back(c.checked_at_ms,
+                          item.dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+    // Both lists are in time order; a stable merge keeps events first on equal times.
+    std::vector<std::pair<std::int64_t, std::string>> all;
+    all.reserve(items.size() + merged.size());
+    std::merge(items.begin(), items.end(), merged.begin(), merged.end(), std::back_inserter(all),
+               [](const auto& a, const auto& b) { return a.first < b.first; });
+    items = std::move(all);
+    if (items.size() > static_cast<std::size_t>(filter.limit)) {
+      items.erase(items.begin(), items.end() - filter.limit);
+      truncated = true;
+    }
+  }
   auto current = Current(waba_id);
   if (!current.ok()) return SendFailure(rs, current.status());
 
   OrderedJson head;
   head["waba_id"] = waba_id;
   head["current"] = std::move(current.value());
-  head["truncated"] = timeline->truncated;
+  head["truncated"] = truncated;
   std::string body = head.dump(-1, ' ', false, Json::error_handler_t::replace);
   body.pop_back();
   body.append(",\"items\":[");
-  bool first = true;
-  for (const storage::StoredEvent& e : timeline->items) {
-    OrderedJson item;
-    item["seq"] = e.seq;
-    item["field"] = e.field;
-    item["event_time"] =
-        e.event_time ? OrderedJson(FormatTimeSeconds(*e.event_time)) : OrderedJson(nullptr);
-    item["received_at"] = FormatTimeMillis(e.received_at_ms);
-    item["summary"] = AuditSummary(e.field, ParseValue(e));
-    if (!first) body.push_back(',');
-    first = false;
-    body.append(WithRawValue(item, e.value));
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    body.append(items[i].second);
   }
   body.append("]}");
   SendJsonText(rs, Code::Ok, std::move(body));

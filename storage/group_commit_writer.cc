@@ -21,6 +21,21 @@ void GroupCommitWriter::Submit(DeliveryRecord delivery, Completion done) {
   done(Status::Unavailable("journal writer is shutting down"));
 }
 
+void GroupCommitWriter::SubmitCheck(SubscriptionCheck check,
+                                    std::function<void(Result<std::int64_t>)> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      tasks_.push_back([this, check = std::move(check), done] {
+        done(journal_.AppendSubscriptionCheck(check));
+      });
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(Status::Unavailable("journal writer is shutting down"));
+}
+
 void GroupCommitWriter::Stop() {
   {
     std::lock_guard lock(mu_);
@@ -48,10 +63,19 @@ JournalStats GroupCommitWriter::Committed() const {
 void GroupCommitWriter::Run() {
   std::vector<Queued> batch;
   for (;;) {
+    std::deque<std::function<void()>> tasks;
     {
       std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything submitted is committed
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
+      tasks.swap(tasks_);
+    }
+    for (auto& task : tasks) task();
+    {
+      std::unique_lock lock(mu_);
+      if (queue_.empty()) {
+        if (stopping_ && tasks_.empty()) return;  // everything submitted is committed
+        continue;
+      }
       // Take whatever is waiting, up to the limits: that is the group.
       std::size_t bytes = 0;
       while (!queue_.empty() && batch.size() < options_.max_batch_deliveries &&

@@ -53,6 +53,10 @@ class GroupCommitWriter final : public DeliveryAppender {
   // with Unavailable.
   void Submit(DeliveryRecord delivery, Completion done) override;
 
+  // Records `check` on the writer thread (between batches); `done` gets its id or the
+  // failure, from that thread. After Stop(), `done` is called at once with Unavailable.
+  void SubmitCheck(SubscriptionCheck check, std::function<void(Result<std::int64_t>)> done);
+
   // Commits everything already submitted, then stops the writer thread. Idempotent.
   void Stop();
 
@@ -76,11 +80,12 @@ class GroupCommitWriter final : public DeliveryAppender {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Queued> queue_;   // guarded by mu_
-  std::size_t in_flight_ = 0;  // taken from queue_, not yet completed; guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
-  CommitStats stats_;          // guarded by mu_
-  JournalStats committed_;     // guarded by mu_
+  std::deque<Queued> queue_;                 // guarded by mu_
+  std::deque<std::function<void()>> tasks_;  // other writes, run first; guarded by mu_
+  std::size_t in_flight_ = 0;                // taken from queue_, not yet completed; guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  CommitStats stats_;                        // guarded by mu_
+  JournalStats committed_;                   // guarded by mu_
 
   std::thread thread_;
 };

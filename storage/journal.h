@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "storage/status.h"
+#include "storage/subscription_check.h"
 
 namespace wj::storage {
 
@@ -65,6 +66,13 @@ class JournalWriter {
 
   // Counts as of the last successful commit. Never fails: kept in memory by the writer.
   virtual JournalStats Committed() const = 0;
+
+  // Appends one subscription check (its own transaction) and returns its id. Through the
+  // journal's writer because only one connection may write the file.
+  virtual Result<std::int64_t> AppendSubscriptionCheck(const SubscriptionCheck& check) {
+    (void)check;
+    return Status::FailedPrecondition("this journal does not record subscription checks");
+  }
 };
 
 // Where the HTTP layer hands verified deliveries: the narrow write interface of storage.

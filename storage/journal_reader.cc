@@ -68,6 +68,22 @@ constexpr const char* kAuditWhere =
 constexpr const char* kAuditNewestFirst =
     " ORDER BY coalesce(event_time, received_at / 1000) DESC, seq DESC";
 
+#define WJ_CHECK_COLUMNS                                                        \
+  "id, waba_id, checked_at, action, http_status, state, our_app_present, apps," \
+  " override_callback_uri, error_code, error_message, usage, paused_until"
+
+constexpr const char* kLatestChecks =
+    "SELECT " WJ_CHECK_COLUMNS
+    " FROM subscription_checks WHERE id IN"
+    " (SELECT max(id) FROM subscription_checks GROUP BY waba_id) ORDER BY waba_id";
+constexpr const char* kCheckHistory =
+    "SELECT " WJ_CHECK_COLUMNS
+    " FROM subscription_checks WHERE waba_id = ? ORDER BY id DESC LIMIT ?";
+constexpr const char* kCheckChanges = "SELECT " WJ_CHECK_COLUMNS
+                                      " FROM (SELECT *, lag(state) OVER (ORDER BY id) AS previous"
+                                      " FROM subscription_checks WHERE waba_id = ?)"
+                                      " WHERE previous IS NULL OR previous != state ORDER BY id";
+
 template <typename T>
 std::optional<T> Optional(const SQLite::Column& c);
 template <>
@@ -96,6 +112,31 @@ StoredEvent ReadEvent(SQLite::Statement& q) {
   e.wa_id = Optional<std::string>(q.getColumn(10));
   e.value = q.getColumn(11).getString();
   return e;
+}
+
+SubscriptionCheck ReadCheck(SQLite::Statement& q) {
+  SubscriptionCheck c;
+  c.id = q.getColumn(0).getInt64();
+  c.waba_id = q.getColumn(1).getString();
+  c.checked_at_ms = q.getColumn(2).getInt64();
+  c.action = q.getColumn(3).getString();
+  if (!q.getColumn(4).isNull()) c.http_status = q.getColumn(4).getInt();
+  // The CHECK constraint admits only stored states.
+  c.state = ParseSubscriptionState(q.getColumn(5).getString()).value_or(SubscriptionState::kError);
+  if (!q.getColumn(6).isNull()) c.our_app_present = q.getColumn(6).getInt() != 0;
+  c.apps_json = Optional<std::string>(q.getColumn(7));
+  c.override_callback_uri = Optional<std::string>(q.getColumn(8));
+  c.error_code = Optional<std::int64_t>(q.getColumn(9));
+  c.error_message = Optional<std::string>(q.getColumn(10));
+  c.usage = Optional<std::string>(q.getColumn(11));
+  c.paused_until_ms = Optional<std::int64_t>(q.getColumn(12));
+  return c;
+}
+
+std::vector<SubscriptionCheck> ReadChecks(SQLite::Statement& q) {
+  std::vector<SubscriptionCheck> out;
+  while (q.executeStep()) out.push_back(ReadCheck(q));
+  return out;
 }
 
 std::vector<StoredEvent> ReadEvents(SQLite::Statement& q) {
@@ -353,6 +394,35 @@ Result<std::optional<StoredEvent>> SqliteJournalReader::LatestAuditEvent(
         if (!q.executeStep()) return std::nullopt;
         return ReadEvent(q);
       });
+}
+
+Result<std::vector<SubscriptionCheck>> SqliteJournalReader::LatestSubscriptionChecks() {
+  return impl_->Read<std::vector<SubscriptionCheck>>("reading subscription checks",
+                                                     [](SQLite::Database& db) {
+                                                       SQLite::Statement q(db, kLatestChecks);
+                                                       return ReadChecks(q);
+                                                     });
+}
+
+Result<std::vector<SubscriptionCheck>> SqliteJournalReader::SubscriptionHistory(
+    const std::string& waba_id, int limit) {
+  return impl_->Read<std::vector<SubscriptionCheck>>("reading subscription history",
+                                                     [&](SQLite::Database& db) {
+                                                       SQLite::Statement q(db, kCheckHistory);
+                                                       q.bindNoCopy(1, waba_id);
+                                                       q.bind(2, limit);
+                                                       return ReadChecks(q);
+                                                     });
+}
+
+Result<std::vector<SubscriptionCheck>> SqliteJournalReader::SubscriptionChanges(
+    const std::string& waba_id) {
+  return impl_->Read<std::vector<SubscriptionCheck>>("reading subscription changes",
+                                                     [&](SQLite::Database& db) {
+                                                       SQLite::Statement q(db, kCheckChanges);
+                                                       q.bindNoCopy(1, waba_id);
+                                                       return ReadChecks(q);
+                                                     });
 }
 
 }  // namespace wj::storage

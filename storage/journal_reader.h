@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "storage/journal.h"
+#include "storage/subscription_check.h"
 
 namespace wj::storage {
 
@@ -143,6 +144,18 @@ class JournalReader {
   virtual Result<std::optional<StoredEvent>> LatestAuditEvent(
       const std::string& waba_id, std::string_view field,
       const std::optional<std::string>& event_name) = 0;
+
+  // The newest subscription check of every WABA ever checked, ordered by waba_id.
+  virtual Result<std::vector<SubscriptionCheck>> LatestSubscriptionChecks() = 0;
+
+  // The subscription checks of one WABA, newest first, at most `limit`.
+  virtual Result<std::vector<SubscriptionCheck>> SubscriptionHistory(const std::string& waba_id,
+                                                                     int limit) = 0;
+
+  // The checks of one WABA whose state differs from the check before it (the first check
+  // included), oldest first: when its subscription changed.
+  virtual Result<std::vector<SubscriptionCheck>> SubscriptionChanges(
+      const std::string& waba_id) = 0;
 };
 
 // Reads through a pool of read-only connections (WAL lets them run beside the writer).
@@ -168,6 +181,10 @@ class SqliteJournalReader final : public JournalReader {
   Result<std::optional<StoredEvent>> LatestAuditEvent(
       const std::string& waba_id, std::string_view field,
       const std::optional<std::string>& event_name) override;
+  Result<std::vector<SubscriptionCheck>> LatestSubscriptionChecks() override;
+  Result<std::vector<SubscriptionCheck>> SubscriptionHistory(const std::string& waba_id,
+                                                             int limit) override;
+  Result<std::vector<SubscriptionCheck>> SubscriptionChanges(const std::string& waba_id) override;
 
  private:
   struct Impl;

@@ -37,6 +37,10 @@ constexpr const char* kAddDailyCount =
     "INSERT INTO waba_daily_counts (waba_id, day, events) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (waba_id, day) DO UPDATE SET events = events + ?3";
 constexpr std::int64_t kMillisPerDay = 86'400'000;
+constexpr const char* kInsertSubscriptionCheck =
+    "INSERT INTO subscription_checks (waba_id, checked_at, action, http_status, state,"
+    " our_app_present, apps, override_callback_uri, error_code, error_message, usage,"
+    " paused_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 // Served by the partial unique index events_first_by_dedup_key.
 constexpr const char* kFirstByDedupKey =
     "SELECT seq FROM events WHERE dedup_key = ? AND duplicate_of IS NULL";
@@ -264,6 +268,34 @@ Status SqliteJournal::AppendBatch(const std::vector<const DeliveryRecord*>& batc
   }
   impl_->tip = tip;
   return Status::Ok();
+}
+
+Result<std::int64_t> SqliteJournal::AppendSubscriptionCheck(const SubscriptionCheck& c) {
+  try {
+    SQLite::Statement ins(*impl_->db, kInsertSubscriptionCheck);
+    ins.bind(1, c.waba_id);
+    ins.bind(2, c.checked_at_ms);
+    ins.bind(3, c.action);
+    BindOptional(ins, 4, c.http_status);
+    ins.bind(5, ToString(c.state));
+    if (c.our_app_present) {
+      ins.bind(6, *c.our_app_present ? 1 : 0);
+    } else {
+      ins.bind(6);
+    }
+    BindOptional(ins, 7, c.apps_json);
+    BindOptional(ins, 8, c.override_callback_uri);
+    BindOptional(ins, 9, c.error_code);
+    BindOptional(ins, 10, c.error_message);
+    BindOptional(ins, 11, c.usage);
+    BindOptional(ins, 12, c.paused_until_ms);
+    ins.exec();
+    return impl_->db->getLastInsertRowid();
+  } catch (const SQLite::Exception& e) {
+    spdlog::error("recording a subscription check failed: {} (code {})", e.what(),
+                  e.getExtendedErrorCode());
+    return StatusFromSqlite(e.getErrorCode(), "recording a subscription check failed");
+  }
 }
 
 JournalStats SqliteJournal::Committed() const { return {impl_->tip.delivery_id, impl_->tip.seq}; }

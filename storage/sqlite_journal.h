@@ -27,6 +27,7 @@ class SqliteJournal final : public JournalWriter {
   Status AppendBatch(const std::vector<const DeliveryRecord*>& batch,
                      std::vector<AppendedDelivery>* out) override;
   JournalStats Committed() const override;
+  Result<std::int64_t> AppendSubscriptionCheck(const SubscriptionCheck& check) override;
 
  private:
   struct Impl;
