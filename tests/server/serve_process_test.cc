@@ -13,6 +13,7 @@
 #include "server/signature.h"
 #include "server/simulate_story.h"
 #include "tests/support/child_process.h"
+#include "tests/support/fake_graph_api.h"
 #include "tests/support/payloads.h"
 #include "tests/support/temp_dir.h"
 
@@ -324,6 +325,70 @@ TEST(ServeProcessTest, KillNineLosesNoAcknowledgedDelivery) {
   for (const auto& w : acked) missing += stored.count(w) == 0 ? 1 : 0;
   EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged";
   EXPECT_GE(acked.size(), 300u);
+}
+
+// The reconciler as a user tries it: two watched WABAs against the fake Graph API, one
+// subscribed and one missing; --auto-resubscribe heals the missing one; a throttled answer
+// pauses calls to that WABA for the time Meta asked.
+TEST(ServeProcessTest, TheReconcilerShowsBothStatesHealsAndHonoursAThrottle) {
+  constexpr const char* kAccessToken = "EAAG-process-test-token-4242";
+  const std::string a = "111111111111111";
+  const std::string b = "222222222222222";
+  testing::FakeGraphApi fake;
+  fake.Set(a, testing::FakeGraphApi::Mode::kSubscribed);
+  fake.Set(b, testing::FakeGraphApi::Mode::kMissing);
+  testing::TempDir dir;
+  const std::string db = dir.File("rec.db");
+  std::vector<std::string> args = ServeArgs(db);
+  for (const std::string& extra :
+       {std::string("--graph-url"), fake.BaseUrl(), std::string("--access-token"),
+        std::string(kAccessToken), std::string("--app-id"),
+        std::string(testing::FakeGraphApi::kDefaultAppId), std::string("--waba"), a,
+        std::string("--waba"), b, std::string("--reconcile-interval"), std::string("2s"),
+        std::string("--auto-resubscribe")}) {
+    args.push_back(extra);
+  }
+  ChildProcess server(WJ_BINARY, args);
+  const std::string url = WaitUntilListening(server);
+  ASSERT_FALSE(url.empty());
+  // A second GET of each WABA means its first check (and b's healing) was recorded.
+  ASSERT_TRUE(fake.WaitForCalls(a, 2, seconds(20), "GET"));
+  ASSERT_TRUE(fake.WaitForCalls(b, 3, seconds(20), "GET"));
+  EXPECT_EQ(fake.Calls(b, "POST"), 1);
+
+  ChildProcess create(WJ_BINARY, {"token", "create", "--db", db, "--scope", "read"});
+  std::string token = create.ReadAllStdout();
+  ASSERT_EQ(create.Wait(), 0);
+  token.pop_back();
+  HttpClient client;
+  auto list = client.Get(url + "/api/v1/subscriptions", {"Authorization: Bearer " + token});
+  ASSERT_TRUE(list.ok());
+  const auto body = nlohmann::json::parse(list->body);
+  ASSERT_EQ(body["subscriptions"].size(), 2u) << list->body;
+  EXPECT_EQ(body["subscriptions"][0]["state"], "subscribed");
+  EXPECT_EQ(body["subscriptions"][1]["state"], "subscribed");  // healed
+  auto history = client.Get(url + "/api/v1/subscriptions/" + b + "/history",
+                            {"Authorization: Bearer " + token});
+  ASSERT_TRUE(history.ok());
+  const auto checks = nlohmann::json::parse(history->body)["checks"];
+  ASSERT_GE(checks.size(), 3u);
+  EXPECT_EQ(checks[checks.size() - 1]["state"], "missing");
+  EXPECT_EQ(checks[checks.size() - 2]["action"], "resubscribe");
+
+  // Throttled for an hour: after the throttled answer, a keeps quiet while b goes on.
+  fake.SetThrottle(a, 60);
+  fake.Set(a, testing::FakeGraphApi::Mode::kThrottled);
+  const int before = fake.Calls(a, "GET");
+  ASSERT_TRUE(fake.WaitForCalls(a, before + 1, seconds(20), "GET"));
+  const int b_calls = fake.Calls(b, "GET");
+  ASSERT_TRUE(fake.WaitForCalls(b, b_calls + 3, seconds(30), "GET"));
+  EXPECT_EQ(fake.Calls(a, "GET"), before + 1);
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(), 0);
+  const std::string log = server.ReadAllStderr();
+  EXPECT_NE(log.find("222222222222222 subscription"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kAccessToken), std::string::npos);
 }
 
 }  // namespace
