@@ -66,7 +66,8 @@ RouteHandler ApiGuard::Require(storage::TokenScope scope, ApiHandler handler) co
     const std::optional<std::string> header = request.Header("Authorization");
     if (!header) return Unauthorized(response, "an Authorization: Bearer token is required");
     const std::string_view token = BearerToken(*header);
-    if (token.empty()) return Unauthorized(response, "the Authorization header must be Bearer");
+    if (token.empty())
+      return Unauthorized(response, "the Authorization header must be 'Bearer TOKEN'");
     auto found = tokens_.FindActive(HashApiToken(token));
     if (!found.ok()) {
       spdlog::error("token lookup failed: {}", found.status().message());

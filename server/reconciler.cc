@@ -237,10 +237,13 @@ Result<SubscriptionCheck> Reconciler::Apply(const std::string& waba_id, const st
       spdlog::info("reconciler: WABA {} subscription {} -> {}", waba_id,
                    storage::ToString(previous), storage::ToString(check.state));
     } else {
-      spdlog::warn("reconciler: WABA {} subscription {} -> {}{}{}", waba_id,
+      // The message is Meta's error text or the transport error (URL without its query):
+      // neither carries the token or its proof.
+      spdlog::warn("reconciler: WABA {} subscription {} -> {}{}{}{}", waba_id,
                    storage::ToString(previous), storage::ToString(check.state),
                    check.error_code ? " (error " + std::to_string(*check.error_code) + ")" : "",
-                   check.paused_until_ms ? ", calls paused" : "");
+                   check.error_message ? ": " + *check.error_message : "",
+                   check.paused_until_ms ? "; calls paused" : "");
     }
   }
   return check;

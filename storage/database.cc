@@ -1,7 +1,9 @@
 #include "storage/database.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
@@ -62,7 +64,22 @@ Result<std::unique_ptr<SQLite::Database>> OpenWritable(const std::string& path,
   try {
     auto db =
         std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, options.busy_timeout_ms);
-    db->exec("PRAGMA journal_mode = WAL");
+    // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers BUSY at once
+    // (without its busy handler) when another connection is doing the same: two processes
+    // opening a new journal together. Retry within the busy timeout.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+    for (;;) {
+      try {
+        db->exec("PRAGMA journal_mode = WAL");
+        break;
+      } catch (const SQLite::Exception& e) {
+        if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+          throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
     db->exec(PragmaFor(options.sync));
     db->exec("PRAGMA foreign_keys = ON");
     return db;

@@ -107,6 +107,16 @@ Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migratio
       }
       current = m.name;
       SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+      // Another process (`serve` and `token create` started together) may have applied it
+      // since we looked: decide again under the write lock.
+      auto now_applied = ReadApplied(db);
+      if (auto again = now_applied.find(m.version); again != now_applied.end()) {
+        if (again->second.sha256 != sha) {
+          return Status::FailedPrecondition("migration " + m.name +
+                                            " differs from the one applied to this database");
+        }
+        continue;  // the transaction rolls back, having changed nothing
+      }
       db.exec(std::string(m.sql));
       SQLite::Statement record(db, kRecordMigration);
       record.bind(1, m.version);

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -256,6 +257,32 @@ TEST(ParseMigrationsTest, RejectsDuplicateVersions) {
   EXPECT_EQ(parsed.status().code(), Status::Code::kInternal);
   EXPECT_NE(parsed.status().message().find("version 2"), std::string::npos)
       << parsed.status().message();
+}
+
+// `serve` and `token create` may migrate a fresh file at the same moment, from two
+// processes: the second must see what the first applied instead of failing.
+TEST_F(MigratorTest, ConcurrentMigrationsOfOneFreshFileBothSucceed) {
+  const auto migrations = BuiltIns();
+  for (int round = 0; round < 5; ++round) {
+    const std::string path = dir_.File("race" + std::to_string(round) + ".db");
+    Status results[2];
+    std::thread threads[2];
+    for (int i = 0; i < 2; ++i) {
+      threads[i] = std::thread([&, i] {
+        auto db = OpenWritable(path, DatabaseOptions{});
+        if (!db.ok()) {
+          results[i] = db.status();
+          return;
+        }
+        results[i] = Migrate(*db.value(), migrations).status();
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const Status& r : results) EXPECT_TRUE(r.ok()) << r.message();
+    auto db = OpenWritable(path, DatabaseOptions{});
+    ASSERT_TRUE(db.ok());
+    EXPECT_EQ(SchemaVersion(*db.value()).value(), migrations.back().version);
+  }
 }
 
 }  // namespace
