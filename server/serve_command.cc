@@ -69,6 +69,11 @@ int RunServe(const std::vector<std::string>& args, const Environment& env) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal never
+  // reaches sigwait: restore the default disposition (they stay blocked, so still only
+  // sigwait sees them).
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
 
   auto service = Service::Start(config);
   if (!service.ok()) {
