@@ -1,16 +1,16 @@
 #include "server/outbound_policy.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <optional>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace wj::server {
 namespace {
@@ -64,7 +64,7 @@ bool AllZero(const Bytes16& b, std::size_t from, std::size_t to) {
 }
 
 AddressClass ClassifyV6(const Bytes16& b) {
-  if (AllZero(b, 0, 16)) return AddressClass::kUnspecified;       // ::
+  if (AllZero(b, 0, 16)) return AddressClass::kUnspecified;             // ::
   if (AllZero(b, 0, 15) && b[15] == 1) return AddressClass::kLoopback;  // ::1
   // Forms that carry an IPv4 address, which is where packets end up.
   if (AllZero(b, 0, 10) && b[10] == 0xff && b[11] == 0xff) {
@@ -82,11 +82,11 @@ AddressClass ClassifyV6(const Bytes16& b) {
   if (b[0] == 0x20 && b[1] == 0x02) return ClassifyV4(V4At(b, 2));  // 2002::/16 (6to4)
   static constexpr Bytes16 kAwsMetadata = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0,    0,
                                            0,    0,    0,    0,    0, 0, 0x02, 0x54};
-  if (b == kAwsMetadata) return AddressClass::kMetadata;  // fd00:ec2::254
-  if (b[0] == 0xff) return AddressClass::kMulticast;      // ff00::/8
+  if (b == kAwsMetadata) return AddressClass::kMetadata;                       // fd00:ec2::254
+  if (b[0] == 0xff) return AddressClass::kMulticast;                           // ff00::/8
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressClass::kPrivate;  // fec0::/10
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                  // fc00::/7
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressClass::kPrivate;    // fec0::/10
+  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                    // fc00::/7
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) {
     return AddressClass::kReserved;  // 2001:db8::/32 (documentation)
   }

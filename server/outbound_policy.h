@@ -17,7 +17,8 @@ enum class AddressClass {
   kLoopback,     // 127.0.0.0/8, ::1
   kPrivate,      // 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7
   kLinkLocal,    // 169.254/16 (except metadata), fe80::/10
-  kMetadata,     // cloud metadata: 169.254.169.254, 169.254.170.2, fd00:ec2::254
+  kMetadata,     // cloud metadata and host services: 169.254.169.254, 169.254.170.2,
+                 // fd00:ec2::254, 100.100.100.200 (Alibaba), 168.63.129.16 (Azure)
   kUnspecified,  // 0.0.0.0/8, ::
   kMulticast,    // 224/4, ff00::/8
   kReserved,     // 240/4, 255.255.255.255, 192.0.0/24, 198.18/15, documentation ranges...
@@ -26,16 +27,17 @@ enum class AddressClass {
 const char* ToString(AddressClass c);
 
 // Classifies a numeric IPv4 or IPv6 address ("10.0.0.1", "::1", "::ffff:127.0.0.1"
-// — IPv4-mapped and IPv4-compatible IPv6 addresses are classified as their IPv4 address;
-// also NAT64 64:ff9b::/96). Returns InvalidArgument when `address` is not a numeric address.
+// — IPv6 forms that carry an IPv4 address are classified as that address: mapped,
+// compatible, NAT64 64:ff9b::/96 and 6to4 2002::/16). Returns InvalidArgument when `address` is not
+// a numeric address.
 Result<AddressClass> ClassifyAddress(std::string_view address);
 
 // A destination URL, split and checked: http or https only, a host, an optional port,
 // no user info. Returns InvalidArgument naming the problem.
 struct DestinationUrl {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without brackets for IPv6
-  std::uint16_t port = 0;  // explicit or the scheme's default
+  std::string scheme;          // "http" or "https"
+  std::string host;            // without brackets for IPv6
+  std::uint16_t port = 0;      // explicit or the scheme's default
   std::string path_and_query;  // "/" at least
 };
 Result<DestinationUrl> ParseDestinationUrl(std::string_view url);
