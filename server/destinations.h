@@ -17,8 +17,8 @@ enum class ForwardMode {
 
 // A downstream consumer, configured by the operator (never by an API caller).
 struct Destination {
-  std::string name;  // [A-Za-z0-9_-]{1,64}, unique
-  std::string url;   // http(s); see CheckDestination() for which hosts are allowed
+  std::string name;    // [A-Za-z0-9_-]{1,64}, unique
+  std::string url;     // http(s); see CheckDestination() for which hosts are allowed
   std::string secret;  // signs resigned events; required for kResign
   ForwardMode mode = ForwardMode::kResign;
   std::vector<std::string> waba_ids;  // only these WABAs; empty: all

@@ -23,7 +23,8 @@ ForwardRequest ResignedRequest(const Destination& destination, const storage::St
   const std::int64_t time = event.event_time.value_or(event.received_at_ms / 1000);
   // Every part but the value is built by nlohmann (escaping ids and names); the value is
   // the stored text, spliced, so the consumer sees Meta's bytes for it.
-  const std::string object = Json(event.object).dump(-1, ' ', false, Json::error_handler_t::replace);
+  const std::string object =
+      Json(event.object).dump(-1, ' ', false, Json::error_handler_t::replace);
   const std::string waba = Json(event.waba_id).dump(-1, ' ', false, Json::error_handler_t::replace);
   const std::string field = Json(event.field).dump(-1, ' ', false, Json::error_handler_t::replace);
   ForwardRequest r;

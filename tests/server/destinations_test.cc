@@ -49,10 +49,9 @@ TEST(DestinationsTest, ReadsASecretFromTheEnvironment) {
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed.value()[0].secret, "from-env");
   o.secrets = {"my-crm=from-flag"};
-  EXPECT_EQ(ParseDestinations(o, Env({{"WABA_DESTINATION_SECRET_MY_CRM", "from-env"}}))
-                .value()[0]
-                .secret,
-            "from-flag");
+  EXPECT_EQ(
+      ParseDestinations(o, Env({{"WABA_DESTINATION_SECRET_MY_CRM", "from-env"}})).value()[0].secret,
+      "from-flag");
 }
 
 TEST(DestinationsTest, RefusesBadOptionsNamingThem) {

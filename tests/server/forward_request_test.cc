@@ -32,8 +32,8 @@ storage::StoredEvent FromRecord(const storage::EventRecord& r, std::int64_t seq)
   return e;
 }
 
-const Destination kCrm{"crm", "https://crm.example.com/", "dest-secret", ForwardMode::kResign,
-                       {}, {}};
+const Destination kCrm{"crm", "https://crm.example.com/", "dest-secret", ForwardMode::kResign, {},
+                       {}};
 
 // A consumer written for Meta's webhooks verifies the signature with its secret and parses
 // the envelope: every sample event, resigned, must pass both and mean the same event.
@@ -45,9 +45,9 @@ TEST(ForwardRequestTest, ResignedEventsOfEverySampleVerifyAndParseAsTheSameEvent
     for (const storage::EventRecord& record : parsed.events) {
       const storage::StoredEvent event = FromRecord(record, 42);
       const ForwardRequest r = ResignedRequest(kCrm, event, std::nullopt);
-      EXPECT_EQ(SignatureVerifier({"dest-secret"}).Verify(HeaderValue(r, "X-Hub-Signature-256"),
-                                                          r.body),
-                SignatureCheck::kValid)
+      EXPECT_EQ(
+          SignatureVerifier({"dest-secret"}).Verify(HeaderValue(r, "X-Hub-Signature-256"), r.body),
+          SignatureCheck::kValid)
           << sample.path;
       const ParsedBody again = ParseDeliveryBody(r.body);
       ASSERT_FALSE(again.error) << sample.path << ": " << *again.error;
@@ -94,9 +94,9 @@ TEST(ForwardRequestTest, OriginalModeSendsMetasBytesAndSignature) {
   d.signature = SignBody("meta-app-secret", d.body);
   const ForwardRequest r = OriginalRequest(d, 12, 5);
   EXPECT_EQ(r.body, d.body);
-  EXPECT_EQ(SignatureVerifier({"meta-app-secret"}).Verify(HeaderValue(r, "X-Hub-Signature-256"),
-                                                          r.body),
-            SignatureCheck::kValid);
+  EXPECT_EQ(
+      SignatureVerifier({"meta-app-secret"}).Verify(HeaderValue(r, "X-Hub-Signature-256"), r.body),
+      SignatureCheck::kValid);
   EXPECT_EQ(HeaderValue(r, "X-Waba-Journal-Seq"), "12");
   EXPECT_EQ(HeaderValue(r, "X-Waba-Journal-Replay"), "5");
 }
