@@ -10,6 +10,7 @@
 #include "server/http_client.h"
 #include "storage/journal_verifier.h"
 #include "tests/support/payloads.h"
+#include "tests/support/raw_http.h"
 #include "tests/support/test_service.h"
 
 namespace wj::server {
@@ -265,6 +266,29 @@ TEST(WebhookStopTest, StopKeepsCommittedDeliveriesAndClosesTheListener) {
   // The listener is gone: no answer at all, which Meta also retries.
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(QueryInt(service.config().db_path, "SELECT count(*) FROM deliveries"), 1);
+}
+
+// Meta (or a proxy) may give up on a delivery before its answer: the answer is then
+// written, from the journal's writer thread, to a connection that is gone. That must cost
+// nothing but the answer: the delivery is kept and the service goes on.
+TEST_F(WebhookRoutesTest, ClientsThatHangUpBeforeTheAnswerLoseOnlyTheAnswer) {
+  constexpr int kClients = 150;
+  for (int i = 0; i < kClients; ++i) {
+    const std::string body = testing::InboundText("wamid.HANGUP" + std::to_string(i));
+    testing::RawConnection c(service_.service().port());
+    ASSERT_TRUE(
+        c.Send("POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "X-Hub-Signature-256: " +
+               SignBody(testing::kTestSecret, body) +
+               "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  }  // each connection closes here, most before their answer
+  // Every one of them is journaled, and the service still answers.
+  const std::string last = testing::InboundText("wamid.AFTER");
+  EXPECT_EQ(service_.PostSigned(last).status, 200);
+  for (int i = 0; i < 200 && service_.service().Committed().events < kClients + 1; ++i) {
+    EXPECT_EQ(service_.Get("/healthz").status, 200);
+  }
+  EXPECT_EQ(service_.service().Committed().events, kClients + 1);
 }
 
 }  // namespace
