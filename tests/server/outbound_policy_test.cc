@@ -365,7 +365,7 @@ TEST(OutboundPolicyTest, RefusesNameResolvingToPrivateUnlessAllowed) {
       CheckDestination("http://bot.internal:8081/x?token=s3cret", false, fake.AsResolver());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
-  const std::string& msg = refused.status().message();
+  const std::string msg = refused.status().message();
   EXPECT_NE(msg.find("10.0.0.5"), std::string::npos) << msg;
   EXPECT_NE(msg.find("(private)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bot.internal"), std::string::npos) << msg;
