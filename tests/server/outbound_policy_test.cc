@@ -522,20 +522,16 @@ TEST(OutboundPolicyTest, ReportsMalformedUrlAsInvalidArgument) {
   EXPECT_TRUE(fake.asked.empty());
 }
 
-TEST(OutboundPolicyTest, SystemResolverResolvesLocalhostToLoopback) {
+// Through getaddrinfo, without depending on the machine's hosts file or DNS (a fresh
+// build chroot may have neither): numeric names resolve to themselves.
+TEST(OutboundPolicyTest, SystemResolverGoesThroughGetaddrinfo) {
   Resolver resolve = SystemResolver();
-  auto got = resolve("localhost");
-  ASSERT_TRUE(got.ok()) << got.status().message();
-  ASSERT_FALSE(got->empty());
-  for (const std::string& address : got.value()) {
-    auto cls = ClassifyAddress(address);
-    ASSERT_TRUE(cls.ok()) << address;
-    EXPECT_EQ(cls.value(), AddressClass::kLoopback) << address;
-  }
-  auto refused = CheckDestination("http://localhost:8080/", false, resolve);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
-  EXPECT_TRUE(CheckDestination("http://localhost:8080/", true, resolve).ok());
+  auto v4 = resolve("127.0.0.1");
+  ASSERT_TRUE(v4.ok()) << v4.status().message();
+  EXPECT_EQ(v4.value(), std::vector<std::string>{"127.0.0.1"});
+  auto v6 = resolve("::1");
+  ASSERT_TRUE(v6.ok()) << v6.status().message();
+  EXPECT_EQ(v6.value(), std::vector<std::string>{"::1"});
 }
 
 }  // namespace
