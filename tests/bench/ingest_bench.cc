@@ -58,6 +58,7 @@
 #include "server/sample_deliveries.h"
 #include "server/signature.h"
 #include "storage/status.h"
+#include "tests/bench/bench_process.h"
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -72,15 +73,11 @@
 namespace wj::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr std::string_view kAppSecret = "bench-secret";
 constexpr std::string_view kVerifyToken = "bench-token";
-constexpr std::string_view kListeningPrefix = "listening on http://127.0.0.1:";
 constexpr std::string_view kMessagesPrefix = "messages__";
 constexpr std::string_view kWamid = "wamid.";
 constexpr auto kStartupTimeout = std::chrono::seconds(10);
-constexpr auto kShutdownTimeout = std::chrono::seconds(30);
 constexpr int kMaxEvents = 128;
 constexpr std::size_t kReadChunk = 16 * 1024;
 
@@ -92,31 +89,6 @@ constexpr std::string_view kUsage =
     "Starts `waba-journal serve` on a fresh journal for each run, drives signed distinct\n"
     "deliveries over N keep-alive connections and prints deliveries/s, latency\n"
     "percentiles, CPU and mean commit batch, then the medians over runs.\n";
-
-[[noreturn]] void ThrowErrno(const std::string& what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
-
-Clock::duration Seconds(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-double SecondsBetween(Clock::time_point from, Clock::time_point to) {
-  return std::chrono::duration<double>(to - from).count();
-}
-
-int MillisecondsUntil(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-  return static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
-}
-
-template <typename T>
-std::optional<T> ParseNumber(std::string_view text) {
-  T value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -130,32 +102,6 @@ std::string_view Trim(std::string_view text) {
   if (first == std::string_view::npos) return {};
   return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
-
-// Owns a file descriptor.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { Reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-
-  int get() const { return fd_; }
-  void Reset() {
-    // A failed close leaves nothing to retry or report: the descriptor is gone either way.
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // ---------------------------------------------------------------------------------------
 // Command line.
@@ -172,13 +118,6 @@ struct Options {
   bool connection_close = false;  // one request per connection, for comparison
   bool help = false;
 };
-
-std::string DefaultBinary() {
-  std::error_code ec;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "waba-journal";
-  return (self.parent_path() / "waba-journal").string();
-}
 
 Status ParseInt(std::string_view flag, std::string_view text, int min, int max, int* out) {
   const auto value = ParseNumber<int>(text);
@@ -370,196 +309,6 @@ double MeanBodyBytes(std::span<const PayloadTemplate> payloads) {
 
 // ---------------------------------------------------------------------------------------
 // The server under test.
-
-class TempDir {
- public:
-  TempDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
-    pattern += "/wj-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) ThrowErrno("mkdtemp " + pattern);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-    if (ec) std::cerr << "wj-bench: could not remove " << path_ << ": " << ec.message() << '\n';
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-std::string DescribeExit(int status) {
-  if (WIFEXITED(status)) {
-    return WEXITSTATUS(status) == 0 ? ""
-                                    : fmt::format("exited with status {}", WEXITSTATUS(status));
-  }
-  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
-  return fmt::format("ended with wait status {}", status);
-}
-
-// A running `waba-journal serve`. Start() returns once the server has printed the port it
-// listens on; its later output is drained by a thread, which passes warnings and errors on
-// to stderr. Stop() (or the destructor) sends SIGTERM and reaps it.
-class ServerProcess {
- public:
-  static std::unique_ptr<ServerProcess> Start(const std::string& binary,
-                                              const std::vector<std::string>& args) {
-    std::unique_ptr<ServerProcess> server(new ServerProcess());
-    server->Spawn(binary, args);
-    server->WaitUntilListening();
-    return server;
-  }
-
-  ~ServerProcess() {
-    if (const std::string problem = Stop(); !problem.empty()) {
-      std::cerr << "wj-bench: server " << problem << '\n';
-    }
-  }
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-  std::uint16_t port() const { return port_; }
-
-  // SIGTERM, then waits up to kShutdownTimeout for pending commits to finish before
-  // SIGKILL. Returns "" when the server exited 0, otherwise what went wrong.
-  std::string Stop() noexcept {
-    if (pid_ < 0) return "";
-    std::string problem;
-    if (::kill(pid_, SIGTERM) != 0) problem = fmt::format("kill: {}", std::strerror(errno));
-    if (problem.empty() && pidfd_.get() >= 0) {
-      pollfd exited{pidfd_.get(), POLLIN, 0};
-      const auto deadline = Clock::now() + kShutdownTimeout;
-      int ready = 0;
-      do {
-        ready = ::poll(&exited, 1, MillisecondsUntil(deadline));
-      } while (ready < 0 && errno == EINTR);
-      if (ready == 0) {
-        problem = "did not stop within 30 s of SIGTERM; killed";
-        ::kill(pid_, SIGKILL);
-      }
-    }
-    int status = 0;
-    pid_t reaped = 0;
-    do {
-      reaped = ::waitpid(pid_, &status, 0);
-    } while (reaped < 0 && errno == EINTR);
-    pid_ = -1;
-    if (reaped < 0) {
-      problem = fmt::format("waitpid: {}", std::strerror(errno));
-    } else if (problem.empty()) {
-      problem = DescribeExit(status);
-    }
-    if (drain_.joinable()) drain_.join();  // the pipe is at EOF now that the server is gone
-    return problem;
-  }
-
- private:
-  ServerProcess() = default;
-
-  void Spawn(const std::string& binary, const std::vector<std::string>& args) {
-    std::array<int, 2> fds;
-    if (::pipe2(fds.data(), O_CLOEXEC) != 0) ThrowErrno("pipe2");
-    UniqueFd read_end(fds[0]);
-    UniqueFd write_end(fds[1]);
-    // Built before fork: the child may only make async-signal-safe calls.
-    std::vector<std::string> argv_strings = {binary};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    const pid_t pid = ::fork();
-    if (pid < 0) ThrowErrno("fork");
-    if (pid == 0) {
-      if (::dup2(write_end.get(), STDOUT_FILENO) >= 0) ::execv(argv[0], argv.data());
-      constexpr std::string_view kMessage = "wj-bench: could not start the server\n";
-      [[maybe_unused]] const ssize_t ignored =
-          ::write(STDERR_FILENO, kMessage.data(), kMessage.size());
-      ::_exit(127);
-    }
-    pid_ = pid;
-    stdout_ = std::move(read_end);
-    // The raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.
-    pidfd_ = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (pidfd_.get() < 0) ThrowErrno("pidfd_open");
-  }
-
-  // Reads the server's stdout up to "listening on http://127.0.0.1:PORT".
-  void WaitUntilListening() {
-    const auto deadline = Clock::now() + kStartupTimeout;
-    std::string pending;
-    std::array<char, 4096> buffer;
-    for (;;) {
-      for (std::size_t eol = pending.find('\n'); eol != std::string::npos;
-           eol = pending.find('\n')) {
-        const std::string_view line(pending.data(), eol);
-        if (line.starts_with(kListeningPrefix)) {
-          const auto port = ParseNumber<std::uint16_t>(line.substr(kListeningPrefix.size()));
-          if (!port || *port == 0) {
-            throw std::runtime_error("server printed a bad port: " + std::string(line));
-          }
-          port_ = *port;
-          drain_ = std::thread([fd = stdout_.get()] { DrainOutput(fd); });
-          return;
-        }
-        ForwardIfWarning(line);
-        pending.erase(0, eol + 1);
-      }
-      if (Clock::now() >= deadline) {
-        throw std::runtime_error("the server did not report its port within 10 s");
-      }
-      pollfd readable{stdout_.get(), POLLIN, 0};
-      const int ready = ::poll(&readable, 1, MillisecondsUntil(deadline));
-      if (ready < 0 && errno != EINTR) ThrowErrno("poll on the server's stdout");
-      if (ready <= 0) continue;
-      const ssize_t n = ::read(stdout_.get(), buffer.data(), buffer.size());
-      if (n < 0 && errno != EINTR) ThrowErrno("read of the server's stdout");
-      if (n == 0) throw std::runtime_error("the server stopped before listening: " + Stop());
-      if (n > 0) pending.append(buffer.data(), static_cast<std::size_t>(n));
-    }
-  }
-
-  // Passes a server log line at warning level or above on to stderr.
-  static void ForwardIfWarning(std::string_view line) {
-    for (std::string_view level : {"] [warning] ", "] [error] ", "] [critical] "}) {
-      if (line.find(level) != std::string_view::npos) {
-        std::cerr << "server: " << line << '\n';
-        return;
-      }
-    }
-  }
-
-  // Thread body: reads the server's stdout until EOF, so that its log never blocks on a
-  // full pipe; lines at warning level and above go to stderr.
-  static void DrainOutput(int fd) {
-    std::string pending;
-    std::array<char, 4096> buffer;
-    for (;;) {
-      const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;
-      pending.append(buffer.data(), static_cast<std::size_t>(n));
-      for (std::size_t eol = pending.find('\n'); eol != std::string::npos;
-           eol = pending.find('\n')) {
-        ForwardIfWarning(std::string_view(pending.data(), eol));
-        pending.erase(0, eol + 1);
-      }
-    }
-  }
-
-  pid_t pid_ = -1;
-  UniqueFd pidfd_;
-  UniqueFd stdout_;
-  std::uint16_t port_ = 0;
-  std::thread drain_;  // last: joined in Stop(), before the descriptors close
-};
 
 std::vector<std::string> ServeArgs(const Options& options, const std::filesystem::path& dir) {
   return {"serve",
@@ -918,14 +667,6 @@ struct RunResult {
 };
 
 // Nearest-rank percentile of sorted latencies, in milliseconds.
-double PercentileMs(const std::vector<std::int64_t>& sorted_us, double fraction) {
-  if (sorted_us.empty()) return 0;
-  const auto rank =
-      static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted_us.size())));
-  return static_cast<double>(sorted_us[std::clamp<std::size_t>(rank, 1, sorted_us.size()) - 1]) /
-         1000.0;
-}
-
 Snapshot TakeSnapshot(const ServerProcess& server, bool metrics_first) {
   Snapshot snapshot;
   // The HTTP round trip for /metrics stays outside the window: first at its start, last at
@@ -960,8 +701,9 @@ RunResult Summarize(const PhaseStats& warmup, PhaseStats measured, const Snapsho
 }
 
 RunResult RunOnce(const Options& options, std::span<const PayloadTemplate> payloads, int run_id) {
-  const TempDir dir;  // outlives the server
-  const auto server = ServerProcess::Start(options.binary, ServeArgs(options, dir.path()));
+  const TempDir dir("wj-bench");  // outlives the server
+  const auto server = ServerProcess::Start("wj-bench", options.binary,
+                                           ServeArgs(options, dir.path()), kStartupTimeout);
   RequestFactory factory(payloads, run_id, options.connection_close);
   RunResult result;
   {
@@ -1008,12 +750,6 @@ void PrintRun(int run, const RunResult& r) {
   }
   if (!r.server_exit.empty()) fmt::print("  server {}\n", r.server_exit);
   std::fflush(stdout);
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
 void PrintMedians(const std::vector<RunResult>& results) {
