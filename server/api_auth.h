@@ -49,6 +49,17 @@ class ApiGuard {
   // errors; otherwise `handler` runs with the caller's Principal.
   RouteHandler Require(storage::TokenScope scope, ApiHandler handler) const;
 
+  // The same for a member function of a routes object that outlives the handler.
+  template <typename Routes>
+  RouteHandler Require(storage::TokenScope scope, Routes* routes,
+                       void (Routes::*handler)(const HttpRequest&, const Principal&,
+                                               Pistache::Http::ResponseWriter&)) const {
+    return Require(scope, [routes, handler](const HttpRequest& rq, const Principal& who,
+                                            Pistache::Http::ResponseWriter& rs) {
+      (routes->*handler)(rq, who, rs);
+    });
+  }
+
  private:
   storage::TokenStore& tokens_;
 };

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include "server/waba_id.h"
 namespace wj::server {
 
 FlagSet ServeFlags() {
@@ -85,7 +86,7 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags) {
   c.auto_resubscribe = flags.IsSet("auto-resubscribe");
   for (const std::string& id : c.wabas) {
     // Ids become a URL path segment: digits only.
-    if (id.empty() || id.size() > 32 || id.find_first_not_of("0123456789") != std::string::npos) {
+    if (!IsWabaId(id)) {
       return Status::InvalidArgument("--waba must be a numeric WABA id, not '" + id + "'");
     }
   }

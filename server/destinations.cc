@@ -5,6 +5,7 @@
 #include <map>
 
 #include "server/outbound_policy.h"
+#include "server/waba_id.h"
 
 namespace wj::server {
 namespace {
@@ -101,7 +102,7 @@ Result<std::vector<Destination>> ParseDestinations(const DestinationOptions& opt
   }
   if (s.ok()) {
     s = apply("destination-waba", options.wabas, [](Destination& d, const std::string& v) {
-      if (v.find_first_not_of("0123456789") != std::string::npos) {
+      if (!IsWabaId(v)) {
         return Status::InvalidArgument("--destination-waba " + d.name + ": '" + v +
                                        "' is not a WABA id");
       }

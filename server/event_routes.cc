@@ -8,6 +8,7 @@
 #include "server/json_response.h"
 #include "server/message_lifecycle.h"
 #include "server/time_format.h"
+#include "server/utf8.h"
 
 namespace wj::server {
 namespace {
@@ -30,40 +31,6 @@ bool MaySee(const Principal& who, const storage::StoredDelivery& d) {
   if (d.waba_ids.empty()) return false;
   for (const std::string& w : d.waba_ids) {
     if (!who.Allows(w)) return false;
-  }
-  return true;
-}
-
-// Meta's bodies are UTF-8 JSON; anything else is shown base64-encoded.
-bool IsUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    if (c < 0x80) {
-      extra = 0;
-    } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-      extra = 1;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-    } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (extra > 0 && i + extra >= s.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    // Overlong three-byte forms, surrogates and code points above U+10FFFF.
-    if (extra == 2) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return false;
-    } else if (extra == 3) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) return false;
-    }
-    i += extra + 1;
   }
   return true;
 }
@@ -108,21 +75,16 @@ Result<std::int64_t> PathId(const HttpRequest& request, std::string_view name) {
 }
 
 void EventRoutes::Register(Router& router, const ApiGuard& guard) {
-  auto bind = [this](auto method) {
-    return [this, method](const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
-      (this->*method)(rq, who, rs);
-    };
-  };
   router.Add(Method::Get, "/api/v1/events",
-             guard.Require(TokenScope::kRead, bind(&EventRoutes::List)));
+             guard.Require(TokenScope::kRead, this, &EventRoutes::List));
   router.Add(Method::Get, "/api/v1/events/:seq",
-             guard.Require(TokenScope::kRead, bind(&EventRoutes::One)));
+             guard.Require(TokenScope::kRead, this, &EventRoutes::One));
   router.Add(Method::Get, "/api/v1/deliveries/:id",
-             guard.Require(TokenScope::kRead, bind(&EventRoutes::Delivery)));
+             guard.Require(TokenScope::kRead, this, &EventRoutes::Delivery));
   router.Add(Method::Get, "/api/v1/deliveries/:id/raw",
-             guard.Require(TokenScope::kRead, bind(&EventRoutes::RawDelivery)));
+             guard.Require(TokenScope::kRead, this, &EventRoutes::RawDelivery));
   router.Add(Method::Get, "/api/v1/messages/:wamid",
-             guard.Require(TokenScope::kRead, bind(&EventRoutes::Message)));
+             guard.Require(TokenScope::kRead, this, &EventRoutes::Message));
 }
 
 void EventRoutes::List(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
@@ -194,6 +156,7 @@ std::optional<storage::StoredDelivery> EventRoutes::VisibleDelivery(const HttpRe
 void EventRoutes::Delivery(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
   auto d = VisibleDelivery(rq, who, rs);
   if (!d) return;
+  // Meta's bodies are UTF-8 JSON; anything else is shown base64-encoded.
   const bool utf8 = IsUtf8(d->body);
   OrderedJson j;
   j["id"] = d->id;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/subscription_state.h"
+#include "server/waba_id.h"
 
 namespace wj::server {
 namespace {
@@ -119,10 +120,7 @@ void Reconciler::AddSeenWabas(std::int64_t now_ms) {
   for (const storage::WabaSummary& s : wabas.value()) {
     if (watched_.count(s.waba_id) > 0) continue;
     // Only ids that can be a Graph object id; anything else would not name a WABA.
-    if (s.waba_id.empty() || s.waba_id.size() > 32 ||
-        s.waba_id.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
+    if (!IsWabaId(s.waba_id)) continue;
     Watched& w = watched_[s.waba_id];
     Schedule(w, now_ms + Jitter(window), now_ms);
   }

@@ -5,18 +5,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/time_format.h"
 #include "storage/sqlite_journal.h"
 
 namespace wj::server {
-namespace {
-
-std::int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, JournalWrapper wrap) {
   std::unique_ptr<Service> s(new Service());
@@ -39,7 +31,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   s->ops_ = std::make_unique<OpsRoutes>(*s->reader_, *s->writer_, s->metrics_);
   s->guard_ = std::make_unique<ApiGuard>(*s->tokens_);
   s->events_ = std::make_unique<EventRoutes>(*s->reader_, SignatureVerifier(config.app_secrets));
-  s->wabas_ = std::make_unique<WabaRoutes>(*s->reader_, NowMillis);
+  s->wabas_ = std::make_unique<WabaRoutes>(*s->reader_, UnixMillisNow);
   if (!config.access_token.empty()) {
     ReconcilerOptions r;
     r.graph = {config.graph_url, config.graph_version, config.access_token,
@@ -51,7 +43,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
     r.interval = config.reconcile_interval;
     r.auto_resubscribe = config.auto_resubscribe;
     s->reconciler_ = std::make_unique<Reconciler>(std::move(r), *s->writer_, *s->reader_,
-                                                  s->metrics_, NowMillis);
+                                                  s->metrics_, UnixMillisNow);
   } else {
     spdlog::info("reconciler off: no --access-token (WABA_ACCESS_TOKEN)");
   }

@@ -14,6 +14,7 @@
 #include "server/sample_deliveries.h"
 #include "server/signature.h"
 #include "server/simulate_story.h"
+#include "server/time_format.h"
 
 namespace wj::server {
 namespace {
@@ -103,10 +104,7 @@ int RunSimulate(const std::vector<std::string>& args, const Environment& env) {
   std::uint64_t story_posted = 0;
   if (!flags.IsSet("no-story")) {
     HttpClient client;
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    for (const std::string& body : StoryDeliveries(now)) {
+    for (const std::string& body : StoryDeliveries(UnixMillisNow() / 1000)) {
       auto response = client.Post(
           url, body,
           {"Content-Type: application/json", "X-Hub-Signature-256: " + SignBody(secret, body)});

@@ -48,17 +48,12 @@ OrderedJson CheckJson(const storage::SubscriptionCheck& c) {
 }
 
 void SubscriptionRoutes::Register(Router& router, const ApiGuard& guard) {
-  auto bind = [this](auto method) {
-    return [this, method](const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
-      (this->*method)(rq, who, rs);
-    };
-  };
   router.Add(Method::Get, "/api/v1/subscriptions",
-             guard.Require(TokenScope::kRead, bind(&SubscriptionRoutes::List)));
+             guard.Require(TokenScope::kRead, this, &SubscriptionRoutes::List));
   router.Add(Method::Get, "/api/v1/subscriptions/:waba_id/history",
-             guard.Require(TokenScope::kRead, bind(&SubscriptionRoutes::History)));
+             guard.Require(TokenScope::kRead, this, &SubscriptionRoutes::History));
   router.Add(Method::Post, "/api/v1/subscriptions/:waba_id/check",
-             guard.Require(TokenScope::kAdmin, bind(&SubscriptionRoutes::CheckNow)));
+             guard.Require(TokenScope::kAdmin, this, &SubscriptionRoutes::CheckNow));
 }
 
 void SubscriptionRoutes::List(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
@@ -126,12 +121,7 @@ void SubscriptionRoutes::CheckNow(const HttpRequest& rq, const Principal& who, R
   if (!result.ok()) return SendFailure(rs, result.status());
   if (result->paused_until_ms) {
     const std::int64_t seconds =
-        std::max<std::int64_t>(1, (*result->paused_until_ms -
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count() +
-                                   999) /
-                                      1000);
+        std::max<std::int64_t>(1, (*result->paused_until_ms - UnixMillisNow() + 999) / 1000);
     rs.headers().add<RetryAfter>(std::to_string(seconds));
     OrderedJson body{{"error",
                       {{"code", "rate_limited"},

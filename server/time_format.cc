@@ -93,6 +93,12 @@ Result<std::int64_t> ParseTime(std::string_view name, std::string_view text) {
                                  "seconds");
 }
 
+std::int64_t UnixMillisNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string FormatTimeMillis(std::int64_t unix_ms) {
   const std::int64_t day = (unix_ms >= 0 ? unix_ms : unix_ms - 86'399'999) / 86'400'000;
   const std::int64_t in_day = unix_ms - day * 86'400'000;

@@ -13,6 +13,9 @@ namespace wj::server {
 // ("1764000000"). Returns unix milliseconds, or InvalidArgument naming `name`.
 Result<std::int64_t> ParseTime(std::string_view name, std::string_view text);
 
+// The system clock now, in unix milliseconds.
+std::int64_t UnixMillisNow();
+
 // Unix milliseconds as RFC 3339 UTC with milliseconds: "2026-11-24T10:15:30.123Z".
 std::string FormatTimeMillis(std::int64_t unix_ms);
 

@@ -5,6 +5,7 @@
 #include "server/api_auth.h"
 #include "server/commands.h"
 #include "server/time_format.h"
+#include "server/waba_id.h"
 #include "storage/token_store.h"
 
 namespace wj::server {
@@ -21,12 +22,6 @@ constexpr const char* kTokenUsage =
 
 FlagSpec DbFlag() {
   return {"db", "WABA_JOURNAL_DB", "PATH", "Journal database file.", "./waba-journal.db"};
-}
-
-std::int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Opens the store or prints why not; nullptr then.
@@ -60,12 +55,19 @@ int Create(const std::vector<std::string>& args, const Environment& env) {
     std::cerr << "waba-journal token create: no randomness available for a token\n";
     return 1;
   }
+  for (const std::string& waba : flags.GetAll("waba")) {
+    if (!IsWabaId(waba)) {
+      std::cerr << "waba-journal token create: --waba must be a numeric WABA id, not '" << waba
+                << "'\n";
+      return 2;
+    }
+  }
   auto store = OpenStore(flags, "token create");
   if (!store) return 1;
   const std::string name =
       flags.Get("name").value_or(std::string(ToString(scope.value())) + " token");
-  auto record =
-      store->Create(name, scope.value(), flags.GetAll("waba"), HashApiToken(token), NowMillis());
+  auto record = store->Create(name, scope.value(), flags.GetAll("waba"), HashApiToken(token),
+                              UnixMillisNow());
   if (!record.ok()) {
     std::cerr << "waba-journal token create: " << record.status().message() << '\n';
     return 1;
@@ -110,7 +112,7 @@ int Revoke(const std::vector<std::string>& args, const Environment& env) {
   }
   auto store = OpenStore(flags, "token revoke");
   if (!store) return 1;
-  Status s = store->Revoke(static_cast<std::int64_t>(id.value()), NowMillis());
+  Status s = store->Revoke(static_cast<std::int64_t>(id.value()), UnixMillisNow());
   if (!s.ok()) {
     std::cerr << "waba-journal token revoke: " << s.message() << '\n';
     return 1;

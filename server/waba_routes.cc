@@ -65,11 +65,9 @@ std::optional<std::string> StringAt(const Json& object, const char* key) {
 
 void WabaRoutes::Register(Router& router, const ApiGuard& guard) {
   router.Add(Method::Get, "/api/v1/wabas",
-             guard.Require(TokenScope::kRead, [this](const HttpRequest& rq, const Principal& who,
-                                                     ResponseWriter& rs) { List(rq, who, rs); }));
+             guard.Require(TokenScope::kRead, this, &WabaRoutes::List));
   router.Add(Method::Get, "/api/v1/wabas/:waba_id/audit",
-             guard.Require(TokenScope::kRead, [this](const HttpRequest& rq, const Principal& who,
-                                                     ResponseWriter& rs) { Audit(rq, who, rs); }));
+             guard.Require(TokenScope::kRead, this, &WabaRoutes::Audit));
 }
 
 void WabaRoutes::List(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {

@@ -8,6 +8,7 @@
 #include "server/envelope_parser.h"
 #include "server/http_headers.h"
 #include "server/json_response.h"
+#include "server/time_format.h"
 
 namespace wj::server {
 
@@ -18,12 +19,6 @@ namespace {
 
 bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -85,12 +80,9 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
   std::vector<std::string> fields;
   fields.reserve(parsed.events.size());
   for (const auto& e : parsed.events) fields.push_back(e.field);
-  storage::DeliveryRecord record{NowMs(),
-                                 request.peer,
-                                 *signature,
-                                 request.body(),
-                                 std::move(parsed.error),
-                                 std::move(parsed.events)};
+  storage::DeliveryRecord record{
+      UnixMillisNow(),         request.peer, *signature, request.body(), std::move(parsed.error),
+      std::move(parsed.events)};
 
   // From here on nothing may throw: the writer is moved into the completion, which the
   // writer thread calls once the transaction has committed (or failed).

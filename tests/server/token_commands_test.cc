@@ -72,6 +72,10 @@ TEST(TokenCommandTest, CreateRefusesAMissingOrUnknownScope) {
   EXPECT_NE(root.err.find("scope"), std::string::npos) << root.err;
   EXPECT_TRUE(root.out.empty());
   EXPECT_EQ(RunCli({"token", "frobnicate"}).code, 2);
+  Outcome waba =
+      RunCli({"token", "create", "--db", dir.File("j.db"), "--scope", "read", "--waba", "12ab"});
+  EXPECT_EQ(waba.code, 2);
+  EXPECT_NE(waba.err.find("--waba"), std::string::npos) << waba.err;
 }
 
 TEST(TokenCommandTest, ListShowsTokensAndRevokeEndsOne) {
