@@ -15,9 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,6 +30,7 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "storage/status.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/syscall.h>
@@ -307,6 +310,48 @@ inline double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t mid = values.size() / 2;
   return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// Reads "--flag value", "--flag=value" and the value-less `switches`, calling
+// apply(flag, value) for each (value "" for a switch) and stopping at the first failure.
+// "--help" or "-h" sets *help and ends the reading.
+template <typename Apply>
+Status ForEachFlag(std::span<char* const> args, std::initializer_list<std::string_view> switches,
+                   bool* help, Apply apply) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      *help = true;
+      return Status::Ok();
+    }
+    if (!arg.starts_with("--")) {
+      return Status::InvalidArgument(fmt::format("unexpected argument '{}'", arg));
+    }
+    std::string_view value;
+    if (std::find(switches.begin(), switches.end(), arg) != switches.end()) {
+      value = "";
+    } else if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Status::InvalidArgument(fmt::format("{} needs a value", arg));
+    }
+    if (Status applied = apply(arg, value); !applied.ok()) return applied;
+  }
+  return Status::Ok();
+}
+
+// `binary`, or waba-journal beside this program when empty; InvalidArgument unless it is
+// executable.
+inline Result<std::string> ServerBinary(std::string binary) {
+  if (binary.empty()) binary = DefaultBinary();
+  if (::access(binary.c_str(), X_OK) != 0) {
+    return Status::InvalidArgument(fmt::format(
+        "server binary {} is not executable: {} (use --binary)", binary, std::strerror(errno)));
+  }
+  return binary;
 }
 
 }  // namespace wj::bench

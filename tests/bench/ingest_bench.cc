@@ -169,36 +169,19 @@ Status ApplyFlag(std::string_view flag, std::string_view value, Options* options
 // Accepts "--flag value" and "--flag=value".
 Result<Options> ParseOptions(std::span<char* const> args) {
   Options options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      options.help = true;
-      return options;
-    }
-    if (arg == "--connection-close") {
-      options.connection_close = true;
-      continue;
-    }
-    if (!arg.starts_with("--")) {
-      return Status::InvalidArgument(fmt::format("unexpected argument '{}'", arg));
-    }
-    std::string_view value;
-    if (const std::size_t eq = arg.find('='); eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Status::InvalidArgument(fmt::format("{} needs a value", arg));
-    }
-    if (Status applied = ApplyFlag(arg, value, &options); !applied.ok()) return applied;
-  }
-  if (options.binary.empty()) options.binary = DefaultBinary();
-  if (::access(options.binary.c_str(), X_OK) != 0) {
-    return Status::InvalidArgument(
-        fmt::format("server binary {} is not executable: {} (use --binary)", options.binary,
-                    std::strerror(errno)));
-  }
+  Status read = ForEachFlag(args, {"--connection-close"}, &options.help,
+                            [&](std::string_view flag, std::string_view value) {
+                              if (flag == "--connection-close") {
+                                options.connection_close = true;
+                                return Status::Ok();
+                              }
+                              return ApplyFlag(flag, value, &options);
+                            });
+  if (!read.ok()) return read;
+  if (options.help) return options;
+  auto binary = ServerBinary(options.binary);
+  if (!binary.ok()) return binary.status();
+  options.binary = std::move(binary.value());
   return options;
 }
 
