@@ -9,9 +9,11 @@
 #include "server/config.h"
 #include "server/event_routes.h"
 #include "server/http_server.h"
+#include "server/integrity_routes.h"
 #include "server/metrics.h"
 #include "server/ops_routes.h"
 #include "server/reconciler.h"
+#include "server/session_routes.h"
 #include "server/static_files.h"
 #include "server/subscription_routes.h"
 #include "server/waba_routes.h"
@@ -66,6 +68,8 @@ class Service {
   std::unique_ptr<WabaRoutes> wabas_;
   std::unique_ptr<Reconciler> reconciler_;  // null when off
   std::unique_ptr<SubscriptionRoutes> subscriptions_;
+  SessionRoutes session_;
+  std::unique_ptr<IntegrityRoutes> integrity_;
   ApiDocs docs_;
   std::unique_ptr<StaticFiles> web_;
   std::shared_ptr<Router> api_router_;
