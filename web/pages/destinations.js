@@ -10,21 +10,48 @@ export const title = 'Forwarding';
 
 const TONE = { running: 'warn', done: 'ok', failed: 'bad', cancelled: 'neutral' };
 
+const STATE = {
+  idle: ['up to date', 'ok'],
+  sending: ['catching up', 'warn'],
+  retrying: ['retrying', 'bad'],
+};
+
+function destinationState(d) {
+  if (STATE[d.state]) return STATE[d.state];
+  const failing = d.last_error && (!d.last_success_at || d.last_error.at > d.last_success_at);
+  if (failing) return ['failing', 'bad'];
+  return d.lag_events > 0 ? STATE.sending : STATE.idle;
+}
+
 function destinationCard(d) {
-  const lagging = d.lag_events > 0;
+  const [label, tone] = destinationState(d);
+  const e = d.last_error;
   return h('article', { class: 'card destination', attrs: { 'aria-label': `Destination ${d.name}` } },
-    h('h2', {}, d.name, ' ', d.last_error && (!d.last_success_at || d.last_error.at > d.last_success_at)
-      ? badge('failing', 'bad') : badge(lagging ? 'catching up' : 'up to date', lagging ? 'warn' : 'ok')),
+    h('h2', {}, d.name, ' ', badge(label, tone)),
     facts([
       ['URL', h('code', { class: 'wrap' }, d.url)],
-      ['Mode', d.mode === 'original' ? 'original bytes, Meta\'s signature' : 're-signed for this destination'],
+      ['Mode', d.mode === 'original' ? 'original bytes with Meta\'s signature' : 're-signed with this destination\'s secret'],
       ['Takes', `${d.waba_ids && d.waba_ids.length ? `WABAs ${d.waba_ids.join(', ')}` : 'every WABA'}; ${d.fields && d.fields.length ? `fields ${d.fields.join(', ')}` : 'every field'}`],
       ['Cursor', `seq ${number(d.cursor)}`],
-      ['Lag', `${number(d.lag_events)} event${d.lag_events === 1 ? '' : 's'}${d.lag_seconds !== null && d.lag_seconds !== undefined ? `, ${number(Math.round(d.lag_seconds))} s` : ''}`],
+      ['Lag', `${number(d.lag_events)} event${d.lag_events === 1 ? '' : 's'}${d.lag_seconds !== null && d.lag_seconds !== undefined ? `, oldest waiting ${number(Math.round(d.lag_seconds))} s` : ''}`],
+      ['Sent', d.sent === undefined ? null : number(d.sent)],
       ['Last success', d.last_success_at ? h('span', {}, time(d.last_success_at), h('span', { class: 'muted' }, ` · ${relative(d.last_success_at)}`)) : h('span', { class: 'muted' }, 'none yet')],
-      ['Last error', d.last_error ? h('span', { class: 'bad-text' }, time(d.last_error.at), ` ${d.last_error.http_status ? `HTTP ${d.last_error.http_status}: ` : ''}${d.last_error.message}`) : null],
-      ['Failed events', h('span', { class: d.failed ? 'bad-text' : undefined }, number(d.failed))],
+      ['Last error', e ? h('span', { class: 'bad-text' }, time(e.at), ` ${e.http_status ? `HTTP ${e.http_status}` : ''}${e.http_status && (e.error || e.message) ? ': ' : ''}${e.error || e.message || ''}`) : null],
+      ['Given up', h('span', { class: d.failed ? 'bad-text' : undefined }, `${number(d.failed)} event${d.failed === 1 ? '' : 's'}`)],
     ]));
+}
+
+function filterText(r) {
+  const f = r.filter || {};
+  const parts = [];
+  parts.push(f.waba_id && f.waba_id.length ? `WABAs ${f.waba_id.join(', ')}` : 'every WABA');
+  parts.push(f.field && f.field.length ? `fields ${f.field.join(', ')}` : 'every field');
+  if (r.after) parts.push(`after seq ${r.after}`);
+  if (r.until_seq) parts.push(`up to seq ${r.until_seq}`);
+  if (f.since) parts.push(`from ${new Date(f.since).toLocaleString()}`);
+  if (f.until) parts.push(`until ${new Date(f.until).toLocaleString()}`);
+  if (f.include_duplicates) parts.push('with duplicates');
+  return parts.join('; ');
 }
 
 function replayRow(r, selected, onCancel) {
@@ -38,7 +65,7 @@ function replayRow(r, selected, onCancel) {
     progress,
     h('p', { class: 'replay-counts' }, `${number(r.sent)} sent, ${number(r.failed)} failed of ${number(r.total)}`,
       r.last_seq ? ` · last seq ${r.last_seq}` : ''),
-    r.filter ? h('p', { class: 'muted small' }, `Filter: ${JSON.stringify(r.filter)}`) : null,
+    h('p', { class: 'muted small' }, `${filterText(r)}${r.created_by ? ` · started by ${r.created_by}` : ''}`),
     h('p', { class: 'actions' },
       h('a', { href: href('/destinations', { replay: r.id }) }, 'Link to this replay'),
       r.status === 'running' && can('replay') ? h('button', { type: 'button', on: { click: () => onCancel(r) } }, 'Cancel') : null));

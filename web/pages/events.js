@@ -5,6 +5,7 @@ import { api, qs, describeError } from '../lib/api.js';
 import { href, go, segment } from '../lib/route.js';
 import { time, summarize, toLocalInput, fromLocalInput, number } from '../lib/format.js';
 import { readEventStream } from '../lib/sse.js';
+import { can } from '../lib/session.js';
 
 export const title = 'Events';
 
@@ -118,6 +119,10 @@ export async function render(main, route, stale) {
     after ? h('a', { href: href('/events', filters), class: 'button' }, '← Newest') : null,
     page.next_after ? h('a', { href: href('/events', { ...filters, after: page.next_after }), class: 'button', attrs: { rel: 'next' } }, 'Older →') : null);
   main.append(pager);
+  if (can('replay') && (filters.waba_id || filters.field)) {
+    main.append(h('p', {}, h('a', { href: href('/destinations', { waba_id: filters.waba_id, field: filters.field }) },
+      'Replay events like these to a destination…')));
+  }
   return live.stop;
 }
 
