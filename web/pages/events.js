@@ -165,7 +165,7 @@ function liveTail(filters, after) {
           lastEventId: lastSeq,
           onOpen: () => { delay = 1000; setStatus(received ? `Live: ${received} new` : 'Live: waiting for new events…', 'ok'); },
           onEvent: (msg) => {
-            if (msg.event !== 'event') return;
+            if (msg.event !== 'event' && msg.event !== 'message') return;
             let e;
             try { e = JSON.parse(msg.data); } catch { return; }
             lastSeq = e.seq;

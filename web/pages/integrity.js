@@ -33,7 +33,7 @@ export async function render(main) {
   const button = h('button', { type: 'button', class: 'primary' }, 'Verify the journal now');
   button.addEventListener('click', async () => {
     button.disabled = true;
-    out.replaceChildren(stateBox('loading', 'Walking both hash chains (about a second per million events)…'));
+    out.replaceChildren(stateBox('loading', 'Walking both hash chains; on a large journal this takes a while…'));
     try {
       out.replaceChildren(result(await api('/api/v1/journal/verify')));
     } catch (e) {
