@@ -12,6 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 
 export const BINARY = process.env.WJ_BINARY || path.join(root, 'build-test/waba-journal');
+export const FAKE_GRAPH = process.env.WJ_FAKE_GRAPH || path.join(path.dirname(BINARY), 'wj-fake-graph');
 export const CHROMIUM = process.env.WJ_CHROMIUM || '/usr/bin/chromium';
 export const OUTPUT = process.env.WJ_TEST_OUTPUT || path.join(root, 'build-test/test-output');
 export const SECRET = 'browser-test-secret';
@@ -20,37 +21,64 @@ export function tempDir(prefix) {
   return mkdtempSync(path.join(process.env.TMPDIR || tmpdir(), prefix));
 }
 
-// Starts serve and resolves once it printed the URL it listens on (bounded wait, no sleep).
-export async function startServer({ extraArgs = [], dir = tempDir('wj-web-') } = {}) {
-  if (!existsSync(BINARY)) throw new Error(`no waba-journal binary at ${BINARY} (set WJ_BINARY)`);
-  const db = path.join(dir, 'journal.db');
-  const proc = spawn(BINARY, ['serve', '--listen', '127.0.0.1:0', '--db', db, '--app-secret', SECRET,
-    '--verify-token', 'browser-test-token', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+// Starts `binary` and resolves with the first match of `ready` (group 1) on its stdout:
+// a bounded wait for the line it prints once listening, no sleep.
+export async function startProcess(binary, args, ready) {
+  if (!existsSync(binary)) throw new Error(`no program at ${binary}`);
+  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
-  const url = await new Promise((resolve, reject) => {
+  let exitHandler;
+  const match = await new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL within 20 s; stderr:\n${stderr}`)), 20000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${path.basename(binary)} was not ready within 20 s; stderr:\n${stderr}`));
+    }, 20000);
     proc.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/^listening on (http:\/\/\S+)$/m);
+      const m = out.match(ready);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}; stderr:\n${stderr}`)); });
+    exitHandler = (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${path.basename(binary)} exited ${code}; stderr:\n${stderr}`));
+    };
+    proc.on('exit', exitHandler);
   });
-  proc.removeAllListeners('exit');
+  proc.off('exit', exitHandler);
   return {
-    url, db, dir, proc,
+    match, proc,
     stderr: () => stderr,
     async stop() {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((resolve) => proc.once('exit', resolve));
         proc.kill('SIGTERM');
         await exited;
       }
+    },
+  };
+}
+
+// Starts serve on a port the kernel picks, journaling into a fresh directory.
+export async function startServer({ extraArgs = [], dir = tempDir('wj-web-') } = {}) {
+  if (!existsSync(BINARY)) throw new Error(`no waba-journal binary at ${BINARY} (set WJ_BINARY)`);
+  const db = path.join(dir, 'journal.db');
+  const p = await startProcess(BINARY, ['serve', '--listen', '127.0.0.1:0', '--db', db, '--app-secret', SECRET,
+    '--verify-token', 'browser-test-token', ...extraArgs], /^listening on (http:\/\/\S+)$/m);
+  return {
+    url: p.match, db, dir, proc: p.proc, stderr: p.stderr,
+    async stop() {
+      await p.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// wj-fake-graph: a fake of the Graph API's subscribed_apps, for the reconciler.
+export async function startFakeGraph(args) {
+  const p = await startProcess(FAKE_GRAPH, ['--listen', '127.0.0.1:0', ...args], /^fake graph api on (http:\/\/\S+)$/m);
+  return { url: p.match, stop: p.stop };
 }
 
 export function createToken(server, scope, name = scope, wabas = []) {

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import {
-  BINARY, startServer, createToken, simulate, postSigned, launchBrowser, screenshot, signIn,
+  BINARY, startServer, startFakeGraph, createToken, simulate, postSigned, launchBrowser, screenshot, signIn,
 } from './harness.js';
 
 const STORY_WABA = '102290129340398';
@@ -180,6 +180,46 @@ test('hostile message text is shown as text, never run', async () => {
 test('subscriptions say the reconciler is off instead of failing', async () => {
   await page.goto(`${server.url}/#/subscriptions`);
   await page.getByText('The reconciler is off').waitFor();
+});
+
+test('subscriptions show each watched WABA in colour; an admin checks one now and reads its history', async () => {
+  const app = '670843887433847';
+  const subscribed = '111111111111111';
+  const missing = '222222222222222';
+  const graph = await startFakeGraph(['--app-id', app, '--subscribed', subscribed, '--missing', missing]);
+  const watched = await startServer({
+    extraArgs: ['--graph-url', graph.url, '--access-token', 'test', '--app-id', app, '--waba', subscribed,
+      '--waba', missing, '--reconcile-interval', '1h'],
+  });
+  try {
+    const p = await newPage();
+    await signIn(p, watched, createToken(watched, 'admin', 'ops'));
+    await p.getByRole('link', { name: 'Subscriptions' }).click();
+    const row = (waba) => p.locator('table.rows tbody tr', { hasText: waba });
+    for (const [waba, state] of [[subscribed, 'subscribed'], [missing, 'missing']]) {
+      await row(waba).getByRole('button', { name: 'Check now' }).click();
+      await row(waba).locator('td[data-label="State"] .badge', { hasText: state }).waitFor();
+    }
+    assert.match(await row(missing).locator('td[data-label="State"] .badge').getAttribute('class'), /badge-bad/);
+    assert.match(await row(subscribed).locator('td[data-label="State"] .badge').getAttribute('class'), /badge-ok/);
+    await row(missing).getByRole('link', { name: 'History' }).click();
+    await p.waitForURL(new RegExp(`#/subscriptions\\?waba=${missing}`));
+    await p.getByRole('heading', { name: /Checks of/ }).waitFor();
+    await p.locator('section.card table.rows tbody tr').first().getByText('missing').waitFor();
+    await screenshot(p, 'subscriptions');
+    await p.close();
+
+    // A read token sees the states but is offered no check.
+    const reader = await newPage();
+    await signIn(reader, watched, createToken(watched, 'read', 'support'));
+    await reader.goto(`${watched.url}/#/subscriptions`);
+    await reader.locator('table.rows tbody tr').first().waitFor();
+    assert.equal(await reader.getByRole('button', { name: 'Check now' }).count(), 0);
+    await reader.close();
+  } finally {
+    await watched.stop();
+    await graph.stop();
+  }
 });
 
 test('an admin token can run the integrity check', async () => {

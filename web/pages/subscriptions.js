@@ -78,7 +78,8 @@ export async function render(main, route, stale) {
     main.append(stateBox('info', 'The reconciler is off: this server was started without a Graph API token, so nobody checks that Meta still delivers to it. Start serve with --access-token (and --waba or --watch-seen-wabas) to watch subscriptions.'));
   } else {
     const n = answer.interval_seconds;
-    main.append(h('p', { class: 'muted' }, `Each WABA is checked every ${n < 60 ? `${n} s` : `${Math.round(n / 60)} min`}.`));
+    const every = n % 3600 === 0 ? `${n / 3600} h` : n % 60 === 0 ? `${n / 60} min` : `${n} s`;
+    main.append(h('p', { class: 'muted' }, `Each WABA is checked every ${every}.`));
   }
   const historyBox = h('section', { class: 'card', attrs: { 'aria-labelledby': 'history-h' } });
   const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
