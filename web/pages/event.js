@@ -110,6 +110,8 @@ export async function render(main, route, stale) {
     if (stale()) return;
     deliveryBox.replaceChildren(deliverySection(d));
   } catch (err) {
-    deliveryBox.replaceChildren(stateBox('error', `The raw delivery could not be loaded. ${describeError(err)}`));
+    deliveryBox.replaceChildren(err.status === 404
+      ? stateBox('info', 'The raw delivery is not shown: it also carries events of WABAs this token may not see.')
+      : stateBox('error', `The raw delivery could not be loaded. ${describeError(err)}`));
   }
 }
