@@ -94,7 +94,11 @@ export async function render(main, route, stale) {
   if (stale()) return null;
   wabas = wabaAnswer.wabas || [];
   loading.remove();
-  main.append(filterForm(params, wabas));
+  // On a phone the form would fill the first screen: fold it there, saying what is set.
+  const active = Object.entries(filters).map(([k, v]) => `${k.replace('_', ' ')} ${v}`);
+  main.append(h('details', { class: 'filter-box', open: !window.matchMedia('(max-width: 700px)').matches },
+    h('summary', {}, active.length ? `Filters: ${active.join(', ')}` : 'Filters'),
+    filterForm(params, wabas)));
 
   const live = liveTail(filters, after);
   main.append(live.controls);
