@@ -253,6 +253,44 @@ test('at 390 px wide every page fits without horizontal scrolling', async () => 
   await p.close();
 });
 
+test('live tail reads the event stream, puts new events on top and resumes after a drop', async () => {
+  // The stream is answered here, so the parsing (CRLF, comments, named events) and the
+  // resume are checked whatever the server's stream does.
+  const p = await newPage();
+  await signIn(p, server, readToken);
+  const requests = [];
+  const streamed = {
+    seq: 1000000, waba_id: STORY_WABA, field: 'messages', event_time: null, received_at: new Date().toISOString(),
+    delivery_id: 1, dedup_key: 'message:wamid.STREAMED', duplicate_of: null, wamid: 'wamid.STREAMED', wa_id: '16505550000',
+    value: { messages: [{ id: 'wamid.STREAMED', type: 'text', text: { body: 'streamed <b>not bold</b>' } }] },
+  };
+  await p.route('**/api/v1/events/stream*', async (route) => {
+    requests.push(route.request());
+    const body = requests.length === 1
+      ? `: keep-alive\r\n\r\nid: ${streamed.seq}\r\nevent: event\r\ndata: ${JSON.stringify(streamed)}\r\n\r\n`
+      : ': keep-alive\n\n';
+    await route.fulfill({ status: 200, headers: { 'Content-Type': 'text/event-stream' }, body });
+  });
+  await p.goto(`${server.url}/#/events?field=messages`);
+  await p.locator('details.filter-box summary', { hasText: 'field messages' }).waitFor();
+  await p.getByText(/^Showing \d+ events/).waitFor();
+  const newest = Number(await p.locator('table.events tbody td[data-label="Seq"] a').first().innerText());
+  const resumed = p.waitForRequest((r) => r.url().includes('/api/v1/events/stream') &&
+    r.headers()['last-event-id'] === String(streamed.seq));
+  await p.getByRole('button', { name: 'Live tail: off' }).click();
+  await p.locator('table.events tbody tr.fresh').first().getByText('text: streamed <b>not bold</b>').waitFor();
+  const fresh = p.locator('table.events tbody tr.fresh');
+  assert.equal(await fresh.evaluate((tr) => tr === tr.parentElement.firstElementChild), true, 'on top');
+  assert.equal(await fresh.locator('td[data-label="Seq"] a').innerText(), String(streamed.seq));
+  assert.equal(requests[0].headers().authorization, `Bearer ${readToken}`);
+  assert.match(requests[0].url(), new RegExp(`after=${newest}(&|$)`));
+  // The first answer ended: the tail reconnects from the last event it saw.
+  await resumed;
+  await p.getByRole('button', { name: 'Live tail: on' }).click();
+  assert.equal(await p.locator('table.events tbody tr.fresh').count(), 1);
+  await p.close();
+});
+
 test('live tail shows a new event without reloading', async (t) => {
   const probe = await fetch(`${server.url}/api/v1/events/stream`, { headers: { Authorization: `Bearer ${readToken}` }, signal: AbortSignal.timeout(5000) }).catch(() => null);
   if (probe) await probe.body?.cancel();
