@@ -108,10 +108,11 @@ export async function render(main, route, stale) {
     return live.stop;
   }
   const list = page.events;
-  const described = Object.keys(filters).length ? 'match these filters' : 'are in the journal yet';
-  const empty = stateBox('empty', after
-    ? `No older events ${Object.keys(filters).length ? 'match these filters' : ''}.`
-    : `No events ${described}. Post some with waba-journal simulate, or widen the filters.`);
+  const filtered = Object.keys(filters).length > 0;
+  let emptyText = filtered ? 'No events match these filters. Widen them, or clear them.'
+    : 'The journal holds no events yet. They appear as Meta delivers them (or try waba-journal simulate).';
+  if (after) emptyText = `No events older than seq ${after}${filtered ? ' match these filters' : ''}.`;
+  const empty = stateBox('empty', emptyText);
   const { t, tbody } = eventsTable(list);
   live.attach(tbody, list.length ? list[0].seq : null, empty);
   main.append(h('p', { class: 'muted', attrs: { role: 'status' } },
