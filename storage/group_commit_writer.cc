@@ -41,6 +41,7 @@ void GroupCommitWriter::Stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
     wake_.notify_one();
+    committed_changed_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -57,6 +58,14 @@ CommitStats GroupCommitWriter::Stats() const {
 
 JournalStats GroupCommitWriter::Committed() const {
   std::lock_guard lock(mu_);
+  return committed_;
+}
+
+JournalStats GroupCommitWriter::WaitForEventsAfter(std::int64_t seq,
+                                                   std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  committed_changed_.wait_for(lock, timeout,
+                              [&] { return stopping_ || committed_.events > seq; });
   return committed_;
 }
 
@@ -122,6 +131,7 @@ void GroupCommitWriter::Record(std::size_t batch_size, std::chrono::steady_clock
     return;
   }
   committed_ = journal_.Committed();
+  committed_changed_.notify_all();
   ++stats_.commits;
   stats_.deliveries += batch_size;
   std::size_t b = 0;

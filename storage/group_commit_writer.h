@@ -65,6 +65,11 @@ class GroupCommitWriter final : public DeliveryAppender {
   CommitStats Stats() const;
   JournalStats Committed() const;
 
+  // Blocks until an event with a seq above `seq` is committed, `timeout` passes, or Stop()
+  // is called; returns the committed counts then. Lets readers (live forwarding, event
+  // streams) learn of new events as soon as they are durable instead of polling.
+  JournalStats WaitForEventsAfter(std::int64_t seq, std::chrono::milliseconds timeout) const;
+
  private:
   struct Queued {
     DeliveryRecord delivery;
@@ -80,6 +85,7 @@ class GroupCommitWriter final : public DeliveryAppender {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
+  mutable std::condition_variable committed_changed_;  // signalled after each commit and at Stop
   std::deque<Queued> queue_;                 // guarded by mu_
   std::deque<std::function<void()>> tasks_;  // other writes, run first; guarded by mu_
   std::size_t in_flight_ = 0;                // taken from queue_, not yet completed; guarded by mu_
