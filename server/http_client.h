@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ struct HttpResponse {
 };
 
 // A blocking HTTP(S) client on libcurl that keeps its connection alive between requests.
+// Speaks http and https only and never follows redirects.
 //
 // Thread-safety: one instance per thread; instances are independent.
 class HttpClient {
@@ -29,10 +31,16 @@ class HttpClient {
                             const std::vector<std::string>& headers);
   Result<HttpResponse> Get(const std::string& url, const std::vector<std::string>& headers = {});
 
+  // Connects to `addresses` (numeric) for `host`:`port` instead of resolving the name again,
+  // so a later DNS answer cannot redirect requests elsewhere. Replaces any earlier pinning.
+  void PinAddresses(const std::string& host, std::uint16_t port,
+                    const std::vector<std::string>& addresses);
+
  private:
   Result<HttpResponse> Perform(const std::string& url, const std::string* body,
                                const std::vector<std::string>& headers);
-  void* curl_;  // CURL*, opaque to keep curl.h out of this header
+  void* curl_;     // CURL*, opaque to keep curl.h out of this header
+  void* resolve_;  // curl_slist* of CURLOPT_RESOLVE entries, or null
 };
 
 }  // namespace wj::server

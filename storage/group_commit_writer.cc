@@ -21,19 +21,39 @@ void GroupCommitWriter::Submit(DeliveryRecord delivery, Completion done) {
   done(Status::Unavailable("journal writer is shutting down"));
 }
 
+bool GroupCommitWriter::RunOnWriter(std::function<void()> task) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return false;
+  tasks_.push_back(std::move(task));
+  wake_.notify_one();
+  return true;
+}
+
 void GroupCommitWriter::SubmitCheck(SubscriptionCheck check,
                                     std::function<void(Result<std::int64_t>)> done) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      tasks_.push_back([this, check = std::move(check), done] {
+  if (!RunOnWriter([this, check = std::move(check), done] {
         done(journal_.AppendSubscriptionCheck(check));
-      });
-      wake_.notify_one();
-      return;
-    }
+      })) {
+    done(Status::Unavailable("journal writer is shutting down"));
   }
-  done(Status::Unavailable("journal writer is shutting down"));
+}
+
+void GroupCommitWriter::SubmitForwardUpdate(ForwardUpdate update,
+                                            std::function<void(Status)> done) {
+  if (!RunOnWriter([this, update = std::move(update), done] {
+        done(journal_.ApplyForwardUpdate(update));
+      })) {
+    done(Status::Unavailable("journal writer is shutting down"));
+  }
+}
+
+void GroupCommitWriter::SubmitReplay(Replay replay,
+                                     std::function<void(Result<std::int64_t>)> done) {
+  if (!RunOnWriter([this, replay = std::move(replay), done] {
+        done(journal_.CreateReplay(replay));
+      })) {
+    done(Status::Unavailable("journal writer is shutting down"));
+  }
 }
 
 void GroupCommitWriter::Stop() {

@@ -57,6 +57,10 @@ class GroupCommitWriter final : public DeliveryAppender {
   // failure, from that thread. After Stop(), `done` is called at once with Unavailable.
   void SubmitCheck(SubscriptionCheck check, std::function<void(Result<std::int64_t>)> done);
 
+  // Records forwarding state / creates a replay, the same way.
+  void SubmitForwardUpdate(ForwardUpdate update, std::function<void(Status)> done);
+  void SubmitReplay(Replay replay, std::function<void(Result<std::int64_t>)> done);
+
   // Commits everything already submitted, then stops the writer thread. Idempotent.
   void Stop();
 
@@ -76,6 +80,8 @@ class GroupCommitWriter final : public DeliveryAppender {
     Completion done;
   };
 
+  // Queues `task` for the writer thread; false (task not queued) after Stop().
+  bool RunOnWriter(std::function<void()> task);
   void Run();
   void CommitBatch(std::vector<Queued>& batch);
   void Record(std::size_t batch_size, std::chrono::steady_clock::duration latency, bool ok);
