@@ -70,8 +70,14 @@ Result<HttpResponse> HttpClient::Get(const std::string& url,
   return Perform(url, nullptr, headers);
 }
 
+Result<HttpResponse> HttpClient::Delete(const std::string& url,
+                                        const std::vector<std::string>& headers) {
+  return Perform(url, nullptr, headers, "DELETE");
+}
+
 Result<HttpResponse> HttpClient::Perform(const std::string& url, const std::string* body,
-                                         const std::vector<std::string>& headers) {
+                                         const std::vector<std::string>& headers,
+                                         const char* method) {
   CURL* curl = curl_;
   HttpResponse response;
   curl_slist* list = nullptr;
@@ -90,6 +96,7 @@ Result<HttpResponse> HttpClient::Perform(const std::string& url, const std::stri
   } else {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   }
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);  // null: the one set above
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(list);

@@ -30,6 +30,8 @@ class HttpClient {
   Result<HttpResponse> Post(const std::string& url, const std::string& body,
                             const std::vector<std::string>& headers);
   Result<HttpResponse> Get(const std::string& url, const std::vector<std::string>& headers = {});
+  Result<HttpResponse> Delete(const std::string& url,
+                              const std::vector<std::string>& headers = {});
 
   // Connects to `addresses` (numeric) for `host`:`port` instead of resolving the name again,
   // so a later DNS answer cannot redirect requests elsewhere. Replaces any earlier pinning.
@@ -38,7 +40,8 @@ class HttpClient {
 
  private:
   Result<HttpResponse> Perform(const std::string& url, const std::string* body,
-                               const std::vector<std::string>& headers);
+                               const std::vector<std::string>& headers,
+                               const char* method = nullptr);
   void* curl_;     // CURL*, opaque to keep curl.h out of this header
   void* resolve_;  // curl_slist* of CURLOPT_RESOLVE entries, or null
 };
