@@ -6,6 +6,8 @@
 -- after last_seq are sent again after a restart, even if some already arrived.
 CREATE TABLE destination_cursors (
   destination     TEXT    PRIMARY KEY,
+  start_seq       INTEGER NOT NULL,  -- the tip when the destination was first configured:
+                                     -- older events reach it only through a replay
   last_seq        INTEGER NOT NULL,
   updated_at      INTEGER NOT NULL,  -- unix milliseconds
   last_success_at INTEGER            -- unix milliseconds of the last 2xx answer

@@ -129,7 +129,8 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags, const Environment
   }
 
   DestinationOptions destinations{flags.GetAll("destination"), flags.GetAll("destination-secret"),
-                                  flags.GetAll("destination-mode"), flags.GetAll("destination-waba"),
+                                  flags.GetAll("destination-mode"),
+                                  flags.GetAll("destination-waba"),
                                   flags.GetAll("destination-field")};
   auto parsed_destinations = ParseDestinations(destinations, env);
   if (!parsed_destinations.ok()) return parsed_destinations.status();

@@ -10,9 +10,10 @@ namespace wj::server {
 
 // What live forwarding to one destination has done, for the API and metrics.
 struct ForwardActivitySnapshot {
-  std::int64_t cursor = 0;  // every matching event up to here was delivered or given up
-  std::int64_t sent = 0;        // since start
-  std::int64_t given_up = 0;    // in total (restored from the journal at start)
+  std::int64_t start_seq = 0;        // forwarding began after this seq (older: replays only)
+  std::int64_t cursor = 0;           // every matching event up to here was delivered or given up
+  std::int64_t sent = 0;             // since start
+  std::int64_t given_up = 0;         // in total (restored from the journal at start)
   std::int64_t failed_attempts = 0;  // since start
   std::optional<std::int64_t> last_success_ms;
   std::optional<storage::ForwardAttempt> last_error;

@@ -2,11 +2,15 @@
 
 namespace wj::server {
 
-ForwardSender::ForwardSender(Destination destination, SenderOptions options, Resolver resolve)
+ForwardSender::ForwardSender(Destination destination, SenderOptions options, Resolver resolve,
+                             const Interrupt* stop)
     : destination_(std::move(destination)),
       options_(options),
       resolve_(std::move(resolve)),
-      client_(options.timeout_ms) {}
+      client_(options.timeout_ms) {
+  // Stop() must not wait out a hanging consumer's full timeout.
+  if (stop != nullptr) client_.SetAbort([stop] { return stop->triggered(); });
+}
 
 Status ForwardSender::Prepare() {
   const auto now = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 #include "server/destinations.h"
 #include "server/forward_request.h"
 #include "server/http_client.h"
+#include "server/interrupt.h"
 #include "server/outbound_policy.h"
 
 namespace wj::server {
@@ -34,7 +35,9 @@ struct SenderOptions {
 // Thread-safety: one instance per thread.
 class ForwardSender {
  public:
-  ForwardSender(Destination destination, SenderOptions options, Resolver resolve);
+  // A request in flight is abandoned soon after `stop` is triggered (may be null).
+  ForwardSender(Destination destination, SenderOptions options, Resolver resolve,
+                const Interrupt* stop = nullptr);
 
   SendOutcome Send(const ForwardRequest& request);
 

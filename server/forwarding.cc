@@ -14,8 +14,7 @@ constexpr std::chrono::seconds kRecordWait{10};
 
 }  // namespace
 
-Forwarding::Forwarding(std::vector<Destination> destinations, ForwardingOptions options,
-                       Deps deps)
+Forwarding::Forwarding(std::vector<Destination> destinations, ForwardingOptions options, Deps deps)
     : destinations_(std::move(destinations)), options_(options), deps_(std::move(deps)) {}
 
 Forwarding::~Forwarding() { Stop(); }
@@ -46,11 +45,13 @@ Result<std::unique_ptr<Forwarding>> Forwarding::Create(std::vector<Destination> 
     ForwardActivitySnapshot restored;
     if (auto it = cursors.value().find(d.name); it != cursors.value().end()) {
       restored.cursor = it->second.last_seq;
+      restored.start_seq = it->second.start_seq;
       restored.last_success_ms = it->second.last_success_at_ms;
     } else {
       // A new destination gets what arrives from now on; history is what replays are for.
       restored.cursor = tip;
-      new_cursors.cursors.push_back({d.name, tip, deps.now_ms(), std::nullopt});
+      restored.start_seq = tip;
+      new_cursors.cursors.push_back({d.name, tip, tip, deps.now_ms(), std::nullopt});
       spdlog::info("destination {}: new, forwarding events after seq {}", d.name, tip);
     }
     if (auto it = failures.value().find(d.name); it != failures.value().end()) {
@@ -240,9 +241,12 @@ Result<std::vector<Forwarding::EventForwarding>> Forwarding::ForwardingOf(
       gave_up = gave_up || (a.gave_up && !a.replay_id);
       f.attempts.push_back(a);
     }
+    const ForwardActivitySnapshot live = live_[i]->activity().Snapshot();
     if (gave_up) {
       f.status = "failed";
-    } else if (live_[i]->activity().Snapshot().cursor >= event.seq) {
+    } else if (event.seq <= live.start_seq) {
+      f.status = "skipped";  // older than the destination: only a replay sends it
+    } else if (live.cursor >= event.seq) {
       f.status = "delivered";
     }
     out.push_back(std::move(f));

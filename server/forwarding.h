@@ -53,7 +53,7 @@ class Forwarding {
   struct DestinationStatus {
     const Destination* destination;
     ForwardActivitySnapshot activity;
-    std::int64_t lag_events = 0;                   // matching events after the cursor
+    std::int64_t lag_events = 0;                    // matching events after the cursor
     std::optional<std::int64_t> oldest_pending_ms;  // receipt time of the first of them
   };
   Result<std::vector<DestinationStatus>> DestinationStatuses();
@@ -70,7 +70,7 @@ class Forwarding {
   // What happened to `event` at each destination it matches.
   struct EventForwarding {
     std::string destination;
-    std::string status;  // delivered | pending | failed
+    std::string status;  // delivered | pending | failed | skipped (older than the destination)
     std::vector<storage::ForwardAttempt> attempts;
   };
   Result<std::vector<EventForwarding>> ForwardingOf(const storage::StoredEvent& event);

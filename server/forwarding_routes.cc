@@ -59,7 +59,8 @@ Result<std::int64_t> ReplayId(const HttpRequest& rq) {
 }
 
 void SendReplay(ResponseWriter& rs, Code code, const storage::Replay& r) {
-  SendJsonText(rs, code, ReplayJson(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  SendJsonText(rs, code,
+               ReplayJson(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -105,18 +106,21 @@ void ForwardingRoutes::Destinations(const HttpRequest& rq, const Principal& /*wh
     j["fields"] = d.fields;
     j["cursor"] = s.activity.cursor;
     j["lag_events"] = s.lag_events;
-    j["lag_seconds"] = s.oldest_pending_ms
-                           ? OrderedJson(std::max<std::int64_t>(0, now - *s.oldest_pending_ms) / 1000)
-                           : OrderedJson(nullptr);
+    j["lag_seconds"] =
+        s.oldest_pending_ms
+            ? OrderedJson(std::max<std::int64_t>(0, now - *s.oldest_pending_ms) / 1000)
+            : OrderedJson(nullptr);
     j["state"] = s.activity.retrying ? "retrying" : s.lag_events > 0 ? "sending" : "idle";
     j["last_success_at"] = TimeOrNull(s.activity.last_success_ms);
-    j["last_error"] = s.activity.last_error ? AttemptJson(*s.activity.last_error) : OrderedJson(nullptr);
+    j["last_error"] =
+        s.activity.last_error ? AttemptJson(*s.activity.last_error) : OrderedJson(nullptr);
     j["sent"] = s.activity.sent;
     j["failed"] = s.activity.given_up;
     list.push_back(std::move(j));
   }
-  SendJsonText(rs, Code::Ok, OrderedJson{{"destinations", std::move(list)}}.dump(
-                                 -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  SendJsonText(rs, Code::Ok,
+               OrderedJson{{"destinations", std::move(list)}}.dump(
+                   -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void ForwardingRoutes::ListReplays(const HttpRequest& rq, const Principal& who,
@@ -132,8 +136,9 @@ void ForwardingRoutes::ListReplays(const HttpRequest& rq, const Principal& who,
   for (const storage::Replay& r : replays.value()) {
     if (Visible(who, r)) list.push_back(ReplayJson(r));
   }
-  SendJsonText(rs, Code::Ok, OrderedJson{{"replays", std::move(list)}}.dump(
-                                 -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  SendJsonText(rs, Code::Ok,
+               OrderedJson{{"replays", std::move(list)}}.dump(
+                   -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void ForwardingRoutes::CreateReplay(const HttpRequest& rq, const Principal& who,

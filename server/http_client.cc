@@ -12,6 +12,11 @@ std::size_t Collect(char* data, std::size_t size, std::size_t n, void* out) {
   return size * n;
 }
 
+// libcurl's progress callback: non-zero abandons the transfer.
+int CheckAbort(void* abort, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return (*static_cast<std::function<bool()>*>(abort))() ? 1 : 0;
+}
+
 // Keeps only the last response's headers (a 100 Continue block would come first).
 std::size_t CollectHeader(char* data, std::size_t size, std::size_t n, void* out) {
   auto* headers = static_cast<std::string*>(out);
@@ -39,6 +44,17 @@ HttpClient::HttpClient(long timeout_ms) : resolve_(nullptr) {
 HttpClient::~HttpClient() {
   curl_easy_cleanup(curl_);
   curl_slist_free_all(static_cast<curl_slist*>(resolve_));
+}
+
+void HttpClient::SetAbort(std::function<bool()> abort) {
+  abort_ = std::move(abort);
+  if (abort_) {
+    curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, CheckAbort);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, &abort_);
+    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+  } else {
+    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 1L);
+  }
 }
 
 void HttpClient::PinAddresses(const std::string& host, std::uint16_t port,

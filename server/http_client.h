@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,13 +31,16 @@ class HttpClient {
   Result<HttpResponse> Post(const std::string& url, const std::string& body,
                             const std::vector<std::string>& headers);
   Result<HttpResponse> Get(const std::string& url, const std::vector<std::string>& headers = {});
-  Result<HttpResponse> Delete(const std::string& url,
-                              const std::vector<std::string>& headers = {});
+  Result<HttpResponse> Delete(const std::string& url, const std::vector<std::string>& headers = {});
 
   // Connects to `addresses` (numeric) for `host`:`port` instead of resolving the name again,
   // so a later DNS answer cannot redirect requests elsewhere. Replaces any earlier pinning.
   void PinAddresses(const std::string& host, std::uint16_t port,
                     const std::vector<std::string>& addresses);
+
+  // A request in flight is abandoned (Unavailable) soon after `abort` returns true; libcurl
+  // asks about once a second while waiting, more often while data moves.
+  void SetAbort(std::function<bool()> abort);
 
  private:
   Result<HttpResponse> Perform(const std::string& url, const std::string* body,
@@ -44,6 +48,7 @@ class HttpClient {
                                const char* method = nullptr);
   void* curl_;     // CURL*, opaque to keep curl.h out of this header
   void* resolve_;  // curl_slist* of CURLOPT_RESOLVE entries, or null
+  std::function<bool()> abort_;
 };
 
 }  // namespace wj::server

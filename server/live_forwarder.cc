@@ -39,8 +39,9 @@ void LiveForwarder::Stop() {
 
 void LiveForwarder::Persist(std::int64_t cursor) {
   storage::ForwardUpdate update;
+  const ForwardActivitySnapshot now = activity_.Snapshot();
   update.cursors.push_back(
-      {destination_.name, cursor, now_ms_(), activity_.Snapshot().last_success_ms});
+      {destination_.name, now.start_seq, cursor, now_ms_(), now.last_success_ms});
   const std::string name = destination_.name;
   writer_.SubmitForwardUpdate(std::move(update), [name](const Status& s) {
     // Not fatal: the next write carries a newer cursor; until then a restart re-sends.
@@ -49,7 +50,7 @@ void LiveForwarder::Persist(std::int64_t cursor) {
 }
 
 void LiveForwarder::Run() {
-  ForwardSender sender(destination_, options_.sender, resolve_);
+  ForwardSender sender(destination_, options_.sender, resolve_, &stop_);
   ForwardActivity* activity = &activity_;
   storage::GroupCommitWriter* writer = &writer_;
   EventDeliverer deliverer(
@@ -90,8 +91,8 @@ void LiveForwarder::Run() {
     for (const storage::StoredEvent& event : page.value().events) {
       auto request = source.RequestFor(event, std::nullopt);
       if (!request.ok()) {
-        spdlog::warn("destination {}: building event {} failed: {}", destination_.name,
-                     event.seq, request.status().message());
+        spdlog::warn("destination {}: building event {} failed: {}", destination_.name, event.seq,
+                     request.status().message());
         stop_.WaitFor(kReadRetry);
         break;  // read again from the cursor
       }

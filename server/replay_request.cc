@@ -12,9 +12,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::array<std::string_view, 8> kMembers = {
-    "destination", "waba_id", "field", "after", "until_seq", "since", "until",
-    "include_duplicates"};
+constexpr std::array<std::string_view, 8> kMembers = {"destination", "waba_id",           "field",
+                                                      "after",       "until_seq",         "since",
+                                                      "until",       "include_duplicates"};
 
 // A scalar member as the text a query parameter would carry; nullopt for objects/null.
 std::optional<std::string> ScalarText(const Json& v) {
@@ -37,11 +37,10 @@ Result<ReplayRequest> ParseReplayRequest(std::string_view body) {
       return Status::InvalidArgument("unknown member '" + key + "'");
     }
     const bool list = key == "waba_id" || key == "field";
-    const bool ok = value.is_null() || ScalarText(value) ||
-                    (list && value.is_array() &&
-                     std::all_of(value.begin(), value.end(), [](const Json& v) {
-                       return v.is_string();
-                     }));
+    const bool ok =
+        value.is_null() || ScalarText(value) ||
+        (list && value.is_array() &&
+         std::all_of(value.begin(), value.end(), [](const Json& v) { return v.is_string(); }));
     if (!ok) return Status::InvalidArgument("'" + key + "' has the wrong type");
   }
   // The members through the same typed readers as query parameters, so the rules (and the
@@ -107,8 +106,10 @@ Result<storage::EventFilter> ReplayFilterFromJson(const std::string& text) {
     storage::EventFilter f;
     f.waba_ids = j.value("waba_id", std::vector<std::string>{});
     f.fields = j.value("field", std::vector<std::string>{});
-    if (j.contains("since_ms") && !j["since_ms"].is_null()) f.since_ms = j["since_ms"].get<std::int64_t>();
-    if (j.contains("until_ms") && !j["until_ms"].is_null()) f.until_ms = j["until_ms"].get<std::int64_t>();
+    if (j.contains("since_ms") && !j["since_ms"].is_null())
+      f.since_ms = j["since_ms"].get<std::int64_t>();
+    if (j.contains("until_ms") && !j["until_ms"].is_null())
+      f.until_ms = j["until_ms"].get<std::int64_t>();
     f.include_duplicates = j.value("include_duplicates", false);
     return f;
   } catch (const std::exception&) {

@@ -17,8 +17,8 @@ namespace wj::server {
 // The body of POST /api/v1/replays: which destination gets which slice of the journal.
 struct ReplayRequest {
   std::string destination;
-  std::vector<std::string> waba_ids;  // any of; empty: all (within the caller's WABAs)
-  std::vector<std::string> fields;    // any of; empty: all
+  std::vector<std::string> waba_ids;      // any of; empty: all (within the caller's WABAs)
+  std::vector<std::string> fields;        // any of; empty: all
   std::optional<std::int64_t> after;      // seq, exclusive
   std::optional<std::int64_t> until_seq;  // seq, inclusive; default: the tip at creation
   std::optional<std::int64_t> since_ms;   // received_at >= since

@@ -73,9 +73,8 @@ Status ReplayRunner::Cancel(std::int64_t id) {
     std::lock_guard lock(mu_);
     job->replay.status = storage::ReplayStatus::kCancelled;
     const storage::Replay& r = job->replay;
-    update.replays.push_back(
-        {r.id, storage::ReplayStatus::kCancelled, r.sent, r.failed, r.last_seq, now_ms_(),
-         now_ms_()});
+    update.replays.push_back({r.id, storage::ReplayStatus::kCancelled, r.sent, r.failed, r.last_seq,
+                              now_ms_(), now_ms_()});
   }
   auto done = std::make_shared<std::promise<Status>>();
   auto recorded = done->get_future();
@@ -91,8 +90,8 @@ std::optional<storage::ReplayProgress> ReplayRunner::Progress(std::int64_t id) c
   for (const auto& job : jobs_) {
     if (job->replay.id != id) continue;
     const storage::Replay& r = job->replay;
-    return storage::ReplayProgress{r.id, r.status, r.sent, r.failed, r.last_seq, r.updated_at_ms,
-                                   r.finished_at_ms};
+    return storage::ReplayProgress{r.id,       r.status,        r.sent,          r.failed,
+                                   r.last_seq, r.updated_at_ms, r.finished_at_ms};
   }
   return std::nullopt;
 }
@@ -128,7 +127,7 @@ void ReplayRunner::Run() {
 }
 
 void ReplayRunner::RunJob(Job& job) {
-  ForwardSender sender(destination_, options_.sender, resolve_);
+  ForwardSender sender(destination_, options_.sender, resolve_, &job.cancel);
   EventDeliverer deliverer(
       destination_.name, sender, options_.retry,
       [this](const storage::ForwardAttempt& attempt) {

@@ -29,8 +29,8 @@ namespace wj::server {
 class ReplayRunner {
  public:
   ReplayRunner(const Destination& destination, ForwardingOptions options,
-               storage::JournalReader& reader, storage::GroupCommitWriter& writer,
-               Resolver resolve, std::function<std::int64_t()> now_ms);
+               storage::JournalReader& reader, storage::GroupCommitWriter& writer, Resolver resolve,
+               std::function<std::int64_t()> now_ms);
   ~ReplayRunner();  // stops
   ReplayRunner(const ReplayRunner&) = delete;
   ReplayRunner& operator=(const ReplayRunner&) = delete;

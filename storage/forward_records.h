@@ -14,6 +14,7 @@ namespace wj::storage {
 // last_seq was delivered or given up.
 struct DestinationCursor {
   std::string destination;
+  std::int64_t start_seq = 0;  // set when the cursor is first written; never changes after
   std::int64_t last_seq = 0;
   std::int64_t updated_at_ms = 0;
   std::optional<std::int64_t> last_success_at_ms;  // kept when an update carries none

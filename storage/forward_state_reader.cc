@@ -12,18 +12,20 @@ namespace wj::storage {
 namespace {
 
 constexpr const char* kCursors =
-    "SELECT destination, last_seq, updated_at, last_success_at FROM destination_cursors";
+    "SELECT destination, last_seq, updated_at, last_success_at, start_seq"
+    " FROM destination_cursors";
 #define WJ_ATTEMPT_COLUMNS \
   "id, seq, destination, replay_id, attempted_at, http_status, error, gave_up"
 constexpr const char* kGivenUp =
     "SELECT destination, count(*) FROM forward_attempts WHERE gave_up = 1 AND replay_id IS NULL"
     " GROUP BY destination";
 constexpr const char* kLastFailures =
-    "SELECT " WJ_ATTEMPT_COLUMNS " FROM forward_attempts WHERE id IN"
+    "SELECT " WJ_ATTEMPT_COLUMNS
+    " FROM forward_attempts WHERE id IN"
     " (SELECT max(id) FROM forward_attempts WHERE replay_id IS NULL GROUP BY destination)";
 constexpr const char* kAttemptsFor =
     "SELECT " WJ_ATTEMPT_COLUMNS " FROM forward_attempts WHERE seq = ? ORDER BY id";
-#define WJ_REPLAY_COLUMNS                                                                    \
+#define WJ_REPLAY_COLUMNS                                                                 \
   "id, destination, filter, after_seq, until_seq, created_at, created_by, status, total," \
   " sent, failed, last_seq, updated_at, finished_at"
 constexpr const char* kReplays =
@@ -111,6 +113,7 @@ Result<std::map<std::string, DestinationCursor>> SqliteForwardStateReader::Curso
       c.last_seq = q.getColumn(1).getInt64();
       c.updated_at_ms = q.getColumn(2).getInt64();
       c.last_success_at_ms = Optional<std::int64_t>(q.getColumn(3));
+      c.start_seq = q.getColumn(4).getInt64();
       out.emplace(c.destination, c);
     }
     return out;
@@ -155,13 +158,13 @@ Result<std::vector<Replay>> SqliteForwardStateReader::Replays(int limit) {
 }
 
 Result<std::optional<Replay>> SqliteForwardStateReader::ReplayById(std::int64_t id) {
-  return impl_->Read<std::optional<Replay>>(
-      "reading a replay", [&](SQLite::Database& db) -> std::optional<Replay> {
-        SQLite::Statement q(db, kReplayById);
-        q.bind(1, id);
-        if (!q.executeStep()) return std::nullopt;
-        return ReadReplay(q);
-      });
+  return impl_->Read<std::optional<Replay>>("reading a replay",
+                                            [&](SQLite::Database& db) -> std::optional<Replay> {
+                                              SQLite::Statement q(db, kReplayById);
+                                              q.bind(1, id);
+                                              if (!q.executeStep()) return std::nullopt;
+                                              return ReadReplay(q);
+                                            });
 }
 
 Result<std::vector<Replay>> SqliteForwardStateReader::RunningReplays() {

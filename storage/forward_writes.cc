@@ -14,8 +14,8 @@ namespace {
 
 // max(): a late or repeated report from a forwarder never moves a cursor back.
 constexpr const char* kUpsertCursor =
-    "INSERT INTO destination_cursors (destination, last_seq, updated_at, last_success_at)"
-    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (destination) DO UPDATE SET"
+    "INSERT INTO destination_cursors (destination, start_seq, last_seq, updated_at,"
+    " last_success_at) VALUES (?1, ?5, ?2, ?3, ?4) ON CONFLICT (destination) DO UPDATE SET"
     " last_seq = max(last_seq, ?2), updated_at = ?3,"
     " last_success_at = coalesce(?4, last_success_at)";
 constexpr const char* kInsertAttempt =
@@ -42,6 +42,7 @@ Status ApplyForwardUpdate(SQLite::Database& db, const ForwardUpdate& update) {
         st.bind(2, c.last_seq);
         st.bind(3, c.updated_at_ms);
         BindOptional(st, 4, c.last_success_at_ms);
+        st.bind(5, c.start_seq);
         st.exec();
         st.reset();
       }

@@ -49,9 +49,8 @@ void GroupCommitWriter::SubmitForwardUpdate(ForwardUpdate update,
 
 void GroupCommitWriter::SubmitReplay(Replay replay,
                                      std::function<void(Result<std::int64_t>)> done) {
-  if (!RunOnWriter([this, replay = std::move(replay), done] {
-        done(journal_.CreateReplay(replay));
-      })) {
+  if (!RunOnWriter(
+          [this, replay = std::move(replay), done] { done(journal_.CreateReplay(replay)); })) {
     done(Status::Unavailable("journal writer is shutting down"));
   }
 }
@@ -84,8 +83,7 @@ JournalStats GroupCommitWriter::Committed() const {
 JournalStats GroupCommitWriter::WaitForEventsAfter(std::int64_t seq,
                                                    std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
-  committed_changed_.wait_for(lock, timeout,
-                              [&] { return stopping_ || committed_.events > seq; });
+  committed_changed_.wait_for(lock, timeout, [&] { return stopping_ || committed_.events > seq; });
   return committed_;
 }
 

@@ -92,12 +92,12 @@ class GroupCommitWriter final : public DeliveryAppender {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   mutable std::condition_variable committed_changed_;  // signalled after each commit and at Stop
-  std::deque<Queued> queue_;                 // guarded by mu_
-  std::deque<std::function<void()>> tasks_;  // other writes, run first; guarded by mu_
-  std::size_t in_flight_ = 0;                // taken from queue_, not yet completed; guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
-  CommitStats stats_;                        // guarded by mu_
-  JournalStats committed_;                   // guarded by mu_
+  std::deque<Queued> queue_;                           // guarded by mu_
+  std::deque<std::function<void()>> tasks_;            // other writes, run first; guarded by mu_
+  std::size_t in_flight_ = 0;  // taken from queue_, not yet completed; guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  CommitStats stats_;          // guarded by mu_
+  JournalStats committed_;     // guarded by mu_
 
   std::thread thread_;
 };

@@ -54,7 +54,7 @@ TEST(ForwardingProcessTest, KillNineMidForwardingThenRestartDeliversEveryEventAt
   testing::TempDir dir;
   const std::string db = dir.File("forward.db");
   FakeSink sink({kSinkSecret});
-  sink.SetSlowDelay(milliseconds(3));  // forwarding lags ingest: the kill lands mid-way
+  sink.SetSlowDelay(milliseconds(20));  // forwarding lags ingest: the kill lands mid-way
   sink.SetMode(FakeSink::Mode::kSlow);
   {
     ChildProcess server(WJ_BINARY, Args(db, sink));
@@ -76,12 +76,9 @@ TEST(ForwardingProcessTest, KillNineMidForwardingThenRestartDeliversEveryEventAt
   sink.SetMode(FakeSink::Mode::kRejectBadSignature);
   ChildProcess server(WJ_BINARY, Args(db, sink));
   ASSERT_FALSE(StartServe(server).empty());
-  std::set<std::int64_t> seqs;
-  for (int i = 0; i < 200 && static_cast<int>(seqs.size()) < kEvents; ++i) {
-    sink.WaitForAccepted(sink.AcceptedCount() + 1, milliseconds(100));
-    const auto accepted = sink.AcceptedSeqs();
-    seqs = std::set<std::int64_t>(accepted.begin(), accepted.end());
-  }
+  EXPECT_TRUE(sink.WaitForDistinctAccepted(kEvents, seconds(30)));
+  const auto accepted = sink.AcceptedSeqs();
+  const std::set<std::int64_t> seqs(accepted.begin(), accepted.end());
   EXPECT_EQ(seqs.size(), static_cast<std::size_t>(kEvents));
   EXPECT_EQ(*seqs.begin(), 1);
   EXPECT_EQ(*seqs.rbegin(), kEvents);

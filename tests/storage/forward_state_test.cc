@@ -62,16 +62,17 @@ class ForwardStateTest : public ::testing::Test {
 
 TEST_F(ForwardStateTest, CursorsAreUpsertedAndNeverMoveBack) {
   ForwardUpdate u;
-  u.cursors.push_back({"crm", 40, kNow, kNow});
-  u.cursors.push_back({"bot", 7, kNow, std::nullopt});
+  u.cursors.push_back({"crm", 12, 40, kNow, kNow});
+  u.cursors.push_back({"bot", 0, 7, kNow, std::nullopt});
   ASSERT_TRUE(journal_->ApplyForwardUpdate(u).ok());
   ForwardUpdate back;
-  back.cursors.push_back({"crm", 30, kNow + 5, std::nullopt});  // a late, older report
+  back.cursors.push_back({"crm", 99, 30, kNow + 5, std::nullopt});  // a late, older report
   ASSERT_TRUE(journal_->ApplyForwardUpdate(back).ok());
   auto cursors = reader_->Cursors();
   ASSERT_TRUE(cursors.ok());
   ASSERT_EQ(cursors.value().size(), 2u);
   EXPECT_EQ(cursors.value().at("crm").last_seq, 40);
+  EXPECT_EQ(cursors.value().at("crm").start_seq, 12);             // set once
   EXPECT_EQ(cursors.value().at("crm").last_success_at_ms, kNow);  // kept when the update has none
   EXPECT_EQ(cursors.value().at("crm").updated_at_ms, kNow + 5);
   EXPECT_EQ(cursors.value().at("bot").last_seq, 7);
@@ -92,7 +93,8 @@ TEST_F(ForwardStateTest, AttemptsAreListedPerEventAndCountedPerDestination) {
   EXPECT_EQ(of5.value()[0].http_status, 503);
   auto failures = reader_->Failures();
   ASSERT_TRUE(failures.ok());
-  EXPECT_EQ(failures.value().at("crm").given_up, 1);  // the replay's give-up is not live forwarding's
+  EXPECT_EQ(failures.value().at("crm").given_up,
+            1);  // the replay's give-up is not live forwarding's
   ASSERT_TRUE(failures.value().at("crm").last.has_value());
   EXPECT_TRUE(failures.value().at("crm").last->gave_up);
   EXPECT_EQ(failures.value().at("bot").given_up, 0);
@@ -119,7 +121,8 @@ TEST_F(ForwardStateTest, ReplaysAreCreatedAndMoveOnlyWhileRunning) {
   EXPECT_EQ(running.value()[0].until_seq, 90);
 
   ForwardUpdate progress;
-  progress.replays.push_back({id.value(), ReplayStatus::kRunning, 5, 1, 50, kNow + 1, std::nullopt});
+  progress.replays.push_back(
+      {id.value(), ReplayStatus::kRunning, 5, 1, 50, kNow + 1, std::nullopt});
   ASSERT_TRUE(journal_->ApplyForwardUpdate(progress).ok());
   ForwardUpdate cancel;
   cancel.replays.push_back({id.value(), ReplayStatus::kCancelled, 6, 1, 55, kNow + 2, kNow + 2});
