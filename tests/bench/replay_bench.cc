@@ -18,7 +18,7 @@
 //   - the server is started again on the same journal with the sink as destination "sink"
 //     (resign mode, --allow-private-destinations). A new destination starts at the journal's
 //     tip: the loaded events reach the sink only through replays.
-// Then, per run (--runs R):
+// Then the phases alternate, baseline 0, replay 1, baseline 1, ..., replay R, baseline R:
 //   - baseline: --clients threads, each with one keep-alive connection (libcurl) and one
 //     request in flight, post distinct signed deliveries as fast as answered; after 1 s of
 //     warm-up, 200 answers over --duration seconds give ingest deliveries/s;
@@ -28,6 +28,9 @@
 //     (202 received → first poll reading "done"); the server's own view, total / (created_at →
 //     finished_at), is shown beside it (millisecond stamps). Ingest during the replay counts
 //     only the 200 answers that arrived within that window;
+//   - a run's ratio is its ingest during the replay over the mean of the baselines just
+//     before and just after it: the host's load drifts, and bracketing the replay keeps that
+//     drift out of the ratio better than one baseline would;
 //   - new deliveries are forwarded live to the sink in both phases alike; before each phase
 //     the bench waits until the live forwarder has caught up (GET /api/v1/destinations
 //     lag_events 0), and reports the live lag left at the end of each phase.
@@ -615,135 +618,168 @@ CpuMark MarkCpu(pid_t server, pid_t sink) {
           ProcessCpuSeconds(::getpid())};
 }
 
-struct RunResult {
-  double baseline_per_s = 0;
-  double baseline_server_cores = 0;
-  double baseline_sink_cores = 0;
-  double baseline_self_cores = 0;
-  std::int64_t baseline_lag_end = 0;  // live lag at the end of the baseline window
-  double replay_per_s = 0;            // total / (202 → first "done" poll)
-  double replay_server_per_s = 0;     // total / (created_at → finished_at)
-  double replay_s = 0;
-  double during_per_s = 0;
-  double replay_server_cores = 0;
-  double replay_sink_cores = 0;
-  double replay_self_cores = 0;
-  std::int64_t replay_lag_end = 0;  // live lag when the replay was seen done
-  std::int64_t total = 0;
-  std::int64_t sent = 0;
-  std::int64_t failed = 0;
-  std::string status;
-  std::uint64_t ingested = 0;  // every 200 of both phases, warm-ups included
-  std::map<std::string, std::uint64_t> errors;
-  std::vector<std::string> problems;  // answers that were not the expected ones
-
-  double Ratio() const { return baseline_per_s > 0 ? during_per_s / baseline_per_s : 0; }
+// CPU used over a window, in cores.
+struct Cores {
+  double server = 0;
+  double sink = 0;
+  double self = 0;
 };
 
-void AddErrors(const IngestStats& stats, RunResult* r) {
-  for (const auto& [kind, count] : stats.errors) r->errors[kind] += count;
-  r->ingested += stats.completed.size();
+Cores CoresBetween(const CpuMark& start, const CpuMark& end) {
+  const double seconds = SecondsBetween(start.wall, end.wall);
+  return {(end.server_s - start.server_s) / seconds, (end.sink_s - start.sink_s) / seconds,
+          (end.self_s - start.self_s) / seconds};
 }
 
-RunResult RunOnce(const Options& options, const ServerProcess& server, const SinkProcess& sink,
-                  Api& api, int run) {
-  RunResult r;
-  // Baseline: ingest alone (and its live forwarding).
-  api.WaitForLiveCatchUp();
-  {
-    IngestLoad load(server.port(), options.clients, fmt::format("b{}", run));
-    std::this_thread::sleep_for(kWarmup);
-    const CpuMark start = MarkCpu(server.pid(), sink.pid());
-    std::this_thread::sleep_for(Seconds(options.duration_s));
-    const CpuMark end = MarkCpu(server.pid(), sink.pid());
-    const IngestStats& stats = load.Stop();
-    const double seconds = SecondsBetween(start.wall, end.wall);
-    r.baseline_per_s = static_cast<double>(stats.CompletedBetween(start.wall, end.wall)) / seconds;
-    r.baseline_server_cores = (end.server_s - start.server_s) / seconds;
-    r.baseline_sink_cores = (end.sink_s - start.sink_s) / seconds;
-    r.baseline_self_cores = (end.self_s - start.self_s) / seconds;
-    AddErrors(stats, &r);
-  }
-  r.baseline_lag_end = api.LiveLag();
+// Every ingest answer of the benchmark, for the final checks.
+struct IngestTotals {
+  std::uint64_t ingested = 0;  // 200 answers, warm-ups included
+  std::map<std::string, std::uint64_t> errors;
 
-  // Replay with the same ingest load.
+  void Add(const IngestStats& stats) {
+    ingested += stats.completed.size();
+    for (const auto& [kind, count] : stats.errors) errors[kind] += count;
+  }
+};
+
+// Ingest alone (with its live forwarding).
+struct Baseline {
+  double per_s = 0;
+  Cores cores;
+  std::int64_t lag_end = 0;  // live lag at the end of the window
+};
+
+Baseline MeasureBaseline(const Options& options, const ServerProcess& server,
+                         const SinkProcess& sink, Api& api, const std::string& tag,
+                         IngestTotals* totals) {
+  Baseline b;
   api.WaitForLiveCatchUp();
-  {
-    IngestLoad load(server.port(), options.clients, fmt::format("r{}", run));
-    std::this_thread::sleep_for(kWarmup);
-    const Json created = api.CreateReplay(options.events);
-    const CpuMark start = MarkCpu(server.pid(), sink.pid());
-    const std::int64_t id = created.at("id").get<std::int64_t>();
-    r.total = created.at("total").get<std::int64_t>();
-    if (r.total != options.events) {
-      r.problems.push_back(
-          fmt::format("replay {}: total {}, expected {}", id, r.total, options.events));
-    }
-    const auto deadline = start.wall + std::chrono::seconds(600) +
-                          std::chrono::milliseconds(options.events);  // ≥ 1,000/s
-    Json progress;
-    for (;;) {
-      std::this_thread::sleep_for(kPollEvery);
-      progress = api.GetReplay(id);
-      if (progress.at("status") != "running") break;
-      if (Clock::now() >= deadline) {
-        throw std::runtime_error(fmt::format("replay {} still running after {:.0f} s", id,
-                                             SecondsBetween(start.wall, Clock::now())));
-      }
-    }
-    const CpuMark end = MarkCpu(server.pid(), sink.pid());
-    const IngestStats& stats = load.Stop();
-    r.replay_lag_end = api.LiveLag();
-    r.replay_s = SecondsBetween(start.wall, end.wall);
-    r.replay_per_s = static_cast<double>(r.total) / r.replay_s;
-    r.during_per_s = static_cast<double>(stats.CompletedBetween(start.wall, end.wall)) / r.replay_s;
-    r.replay_server_cores = (end.server_s - start.server_s) / r.replay_s;
-    r.replay_sink_cores = (end.sink_s - start.sink_s) / r.replay_s;
-    r.replay_self_cores = (end.self_s - start.self_s) / r.replay_s;
-    AddErrors(stats, &r);
-    r.status = progress.at("status").get<std::string>();
-    r.sent = progress.at("sent").get<std::int64_t>();
-    r.failed = progress.at("failed").get<std::int64_t>();
-    const auto created_ms =
-        server::ParseTime("created_at", progress.at("created_at").get<std::string>());
-    const auto finished_ms =
-        progress.at("finished_at").is_string()
-            ? server::ParseTime("finished_at", progress.at("finished_at").get<std::string>())
-            : Result<std::int64_t>(Status::InvalidArgument("finished_at is null"));
-    if (created_ms.ok() && finished_ms.ok() && finished_ms.value() > created_ms.value()) {
-      r.replay_server_per_s = static_cast<double>(r.total) * 1000.0 /
-                              static_cast<double>(finished_ms.value() - created_ms.value());
-    } else {
-      r.problems.push_back(fmt::format("replay {}: created_at {} / finished_at {} unusable", id,
-                                       progress.at("created_at").dump(),
-                                       progress.at("finished_at").dump()));
-    }
-    if (r.status != "done" || r.sent != r.total || r.failed != 0) {
-      r.problems.push_back(fmt::format("replay {}: status {}, sent {} of {}, failed {}", id,
-                                       r.status, r.sent, r.total, r.failed));
+  IngestLoad load(server.port(), options.clients, tag);
+  std::this_thread::sleep_for(kWarmup);
+  const CpuMark start = MarkCpu(server.pid(), sink.pid());
+  std::this_thread::sleep_for(Seconds(options.duration_s));
+  const CpuMark end = MarkCpu(server.pid(), sink.pid());
+  const IngestStats& stats = load.Stop();
+  b.per_s = static_cast<double>(stats.CompletedBetween(start.wall, end.wall)) /
+            SecondsBetween(start.wall, end.wall);
+  b.cores = CoresBetween(start, end);
+  b.lag_end = api.LiveLag();
+  totals->Add(stats);
+  return b;
+}
+
+// A replay of the loaded events with the same ingest load running.
+struct ReplayPhase {
+  double per_s = 0;         // total / (202 → first "done" poll)
+  double server_per_s = 0;  // total / (created_at → finished_at)
+  double seconds = 0;
+  double ingest_per_s = 0;  // 200 answers within the window
+  Cores cores;
+  std::int64_t lag_end = 0;  // live lag when the replay was seen done
+  std::int64_t total = 0;
+  std::vector<std::string> problems;  // answers that were not the expected ones
+};
+
+ReplayPhase MeasureReplay(const Options& options, const ServerProcess& server,
+                          const SinkProcess& sink, Api& api, const std::string& tag,
+                          IngestTotals* totals) {
+  ReplayPhase r;
+  api.WaitForLiveCatchUp();
+  IngestLoad load(server.port(), options.clients, tag);
+  std::this_thread::sleep_for(kWarmup);
+  const Json created = api.CreateReplay(options.events);
+  const CpuMark start = MarkCpu(server.pid(), sink.pid());
+  const std::int64_t id = created.at("id").get<std::int64_t>();
+  r.total = created.at("total").get<std::int64_t>();
+  if (r.total != options.events) {
+    r.problems.push_back(
+        fmt::format("replay {}: total {}, expected {}", id, r.total, options.events));
+  }
+  const auto deadline = start.wall + std::chrono::seconds(600) +
+                        std::chrono::milliseconds(options.events);  // ≥ 1,000/s
+  Json progress;
+  for (;;) {
+    std::this_thread::sleep_for(kPollEvery);
+    progress = api.GetReplay(id);
+    if (progress.at("status") != "running") break;
+    if (Clock::now() >= deadline) {
+      throw std::runtime_error(fmt::format("replay {} still running after {:.0f} s", id,
+                                           SecondsBetween(start.wall, Clock::now())));
     }
   }
-  if (!r.errors.empty()) {
-    r.problems.push_back(fmt::format("ingest errors: {}", DescribeErrors(r.errors)));
+  const CpuMark end = MarkCpu(server.pid(), sink.pid());
+  const IngestStats& stats = load.Stop();
+  r.lag_end = api.LiveLag();
+  totals->Add(stats);
+  r.seconds = SecondsBetween(start.wall, end.wall);
+  r.per_s = static_cast<double>(r.total) / r.seconds;
+  r.ingest_per_s = static_cast<double>(stats.CompletedBetween(start.wall, end.wall)) / r.seconds;
+  r.cores = CoresBetween(start, end);
+
+  const std::string status = progress.at("status").get<std::string>();
+  const auto sent = progress.at("sent").get<std::int64_t>();
+  const auto failed = progress.at("failed").get<std::int64_t>();
+  if (status != "done" || sent != r.total || failed != 0) {
+    r.problems.push_back(fmt::format("replay {}: status {}, sent {} of {}, failed {}", id, status,
+                                     sent, r.total, failed));
+  }
+  const auto created_ms =
+      server::ParseTime("created_at", progress.at("created_at").get<std::string>());
+  const auto finished_ms =
+      progress.at("finished_at").is_string()
+          ? server::ParseTime("finished_at", progress.at("finished_at").get<std::string>())
+          : Result<std::int64_t>(Status::InvalidArgument("finished_at is null"));
+  if (created_ms.ok() && finished_ms.ok() && finished_ms.value() > created_ms.value()) {
+    r.server_per_s = static_cast<double>(r.total) * 1000.0 /
+                     static_cast<double>(finished_ms.value() - created_ms.value());
+  } else {
+    r.problems.push_back(fmt::format("replay {}: created_at {} / finished_at {} unusable", id,
+                                     progress.at("created_at").dump(),
+                                     progress.at("finished_at").dump()));
   }
   return r;
 }
 
+// One replay and the baselines measured just before and just after it: the host's load
+// drifts, and the mean of the two is the fairer reference.
+struct RunResult {
+  Baseline before;
+  ReplayPhase replay;
+  Baseline after;
+
+  double BaselinePerS() const { return (before.per_s + after.per_s) / 2; }
+  double Ratio() const {
+    const double baseline = BaselinePerS();
+    return baseline > 0 ? replay.ingest_per_s / baseline : 0;
+  }
+  Cores BaselineCores() const {
+    return {(before.cores.server + after.cores.server) / 2,
+            (before.cores.sink + after.cores.sink) / 2, (before.cores.self + after.cores.self) / 2};
+  }
+};
+
 // ---------------------------------------------------------------------------------------
 // Report.
 
-void PrintRun(int run, const RunResult& r) {
+std::string DescribeCores(const Cores& c) {
+  return fmt::format("cores: server {:.2f}, sink {:.2f}, load generator {:.2f}", c.server, c.sink,
+                     c.self);
+}
+
+void PrintBaseline(const std::string& name, const Baseline& b) {
+  fmt::print("{}: ingest alone {:.0f} deliveries/s ({}; live lag at end {})\n", name, b.per_s,
+             DescribeCores(b.cores), b.lag_end);
+  std::fflush(stdout);
+}
+
+void PrintReplay(int run, const RunResult& r) {
+  const ReplayPhase& p = r.replay;
   fmt::print(
-      "run {}: baseline {:.0f} deliveries/s (cores: server {:.2f}, sink {:.2f}, load generator "
-      "{:.2f}; live lag at end {})\n"
-      "       replay {} events in {:.2f} s = {:.0f} events/s (server's stamps: {:.0f}/s); ingest "
-      "meanwhile {:.0f}/s = {:.2f} of baseline (cores: server {:.2f}, sink {:.2f}, load "
-      "generator {:.2f}; live lag at end {})\n",
-      run, r.baseline_per_s, r.baseline_server_cores, r.baseline_sink_cores, r.baseline_self_cores,
-      r.baseline_lag_end, r.total, r.replay_s, r.replay_per_s, r.replay_server_per_s,
-      r.during_per_s, r.Ratio(), r.replay_server_cores, r.replay_sink_cores, r.replay_self_cores,
-      r.replay_lag_end);
-  for (const std::string& p : r.problems) fmt::print("  PROBLEM: {}\n", p);
+      "run {}: replay of {} events in {:.2f} s = {:.0f} events/s (server's stamps: {:.0f}/s); "
+      "ingest meanwhile {:.0f}/s = {:.2f} of the baselines around it ({}; live lag at end {})\n",
+      run, p.total, p.seconds, p.per_s, p.server_per_s, p.ingest_per_s, r.Ratio(),
+      DescribeCores(p.cores), p.lag_end);
+  for (const std::string& problem : p.problems) fmt::print("  PROBLEM: {}\n", problem);
   std::fflush(stdout);
 }
 
@@ -759,7 +795,7 @@ void PrintTable(const std::vector<RunResult>& results, double sink_alone_per_s,
   const auto median = [&](const std::function<double(const RunResult&)>& get) {
     return MedianOf(results, get);
   };
-  const double replay = median([](const RunResult& r) { return r.replay_per_s; });
+  const double replay = median([](const RunResult& r) { return r.replay.per_s; });
   const double ratio = median([](const RunResult& r) { return r.Ratio(); });
   const auto verdict = [](bool met) { return met ? "met" : "MISSED"; };
   fmt::print("\n{}\n", results.size() > 1 ? fmt::format("medians of {} runs:", results.size())
@@ -768,22 +804,22 @@ void PrintTable(const std::vector<RunResult>& results, double sink_alone_per_s,
   fmt::print("| replay events/s (202 → done seen) | {:.0f} | ≥ {:.0f}: {} |\n", replay,
              kGoalReplayPerS, verdict(replay >= kGoalReplayPerS));
   fmt::print("| replay events/s (created_at → finished_at) | {:.0f} | |\n",
-             median([](const RunResult& r) { return r.replay_server_per_s; }));
-  fmt::print("| ingest baseline, deliveries/s | {:.0f} | |\n",
-             median([](const RunResult& r) { return r.baseline_per_s; }));
+             median([](const RunResult& r) { return r.replay.server_per_s; }));
+  fmt::print("| ingest baseline, deliveries/s (mean of before and after) | {:.0f} | |\n",
+             median([](const RunResult& r) { return r.BaselinePerS(); }));
   fmt::print("| ingest during replay, deliveries/s | {:.0f} | |\n",
-             median([](const RunResult& r) { return r.during_per_s; }));
+             median([](const RunResult& r) { return r.replay.ingest_per_s; }));
   fmt::print("| ratio (median of per-run ratios) | {:.2f} | ≥ {:.2f}: {} |\n", ratio, kGoalRatio,
              verdict(ratio >= kGoalRatio));
   fmt::print("| server CPU, baseline / replay (cores) | {:.2f} / {:.2f} | |\n",
-             median([](const RunResult& r) { return r.baseline_server_cores; }),
-             median([](const RunResult& r) { return r.replay_server_cores; }));
+             median([](const RunResult& r) { return r.BaselineCores().server; }),
+             median([](const RunResult& r) { return r.replay.cores.server; }));
   fmt::print("| sink CPU, baseline / replay (cores) | {:.2f} / {:.2f} | |\n",
-             median([](const RunResult& r) { return r.baseline_sink_cores; }),
-             median([](const RunResult& r) { return r.replay_sink_cores; }));
+             median([](const RunResult& r) { return r.BaselineCores().sink; }),
+             median([](const RunResult& r) { return r.replay.cores.sink; }));
   fmt::print("| load generator CPU, baseline / replay (cores) | {:.2f} / {:.2f} | |\n",
-             median([](const RunResult& r) { return r.baseline_self_cores; }),
-             median([](const RunResult& r) { return r.replay_self_cores; }));
+             median([](const RunResult& r) { return r.BaselineCores().self; }),
+             median([](const RunResult& r) { return r.replay.cores.self; }));
   // A replay sends one event per request and waits for each answer, as this client does.
   fmt::print("| sink alone, one client, one request at a time (req/s) | {:.0f} | |\n",
              sink_alone_per_s);
@@ -829,15 +865,29 @@ int RunBenchmark(const Options& options) {
 
   std::vector<RunResult> results;
   bool clean = true;
+  IngestTotals totals;
   {
     Api api(server->port(), token);
+    Baseline previous = MeasureBaseline(options, *server, *sink, api, "b0", &totals);
+    PrintBaseline("baseline 0", previous);
     for (int run = 1; run <= options.runs; ++run) {
-      results.push_back(RunOnce(options, *server, *sink, api, run));
-      PrintRun(run, results.back());
-      clean = clean && results.back().problems.empty();
-      expected_at_sink += results.back().total + static_cast<std::int64_t>(results.back().ingested);
+      RunResult r;
+      r.before = previous;
+      r.replay = MeasureReplay(options, *server, *sink, api, fmt::format("r{}", run), &totals);
+      r.after = MeasureBaseline(options, *server, *sink, api, fmt::format("b{}", run), &totals);
+      PrintReplay(run, r);
+      PrintBaseline(fmt::format("baseline {}", run), r.after);
+      clean = clean && r.replay.problems.empty();
+      expected_at_sink += r.replay.total;
+      previous = r.after;
+      results.push_back(std::move(r));
     }
     api.WaitForLiveCatchUp();  // every ingested event has reached the sink
+  }
+  expected_at_sink += static_cast<std::int64_t>(totals.ingested);
+  if (!totals.errors.empty()) {
+    fmt::print("PROBLEM: ingest errors: {}\n", DescribeErrors(totals.errors));
+    clean = false;
   }
   if (const std::string problem = server->Stop(); !problem.empty()) {
     fmt::print("server {}\n", problem);
