@@ -61,6 +61,8 @@ FlagSet ServeFlags() {
            "Timeout of one forwarded request.", "10s"},
           {"forward-horizon", "WABA_JOURNAL_FORWARD_HORIZON", "DURATION",
            "Retry an event this long, then record it as failed and go on.", "24h"},
+          {"replay-rate", "WABA_JOURNAL_REPLAY_RATE", "N",
+           "Most events per second a replay sends to one destination (0: no limit).", "6000"},
       });
 }
 
@@ -142,6 +144,12 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags, const Environment
   auto horizon = ParseDuration("forward-horizon", *flags.Get("forward-horizon"));
   if (!horizon.ok()) return horizon.status();
   c.forward_horizon = horizon.value();
+  auto replay_rate = ParseCount("replay-rate", *flags.Get("replay-rate"));
+  if (!replay_rate.ok()) return replay_rate.status();
+  if (replay_rate.value() > 1'000'000) {
+    return Status::InvalidArgument("--replay-rate must be at most 1000000 events/s");
+  }
+  c.replay_rate = static_cast<int>(replay_rate.value());
 
   for (const std::string& secret : c.app_secrets) {
     // An empty HMAC key is one anyone can sign with.

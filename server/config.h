@@ -46,6 +46,7 @@ struct ServeConfig {
   std::chrono::milliseconds forward_horizon{24 * 60 * 60 * 1000};
   std::chrono::milliseconds forward_retry_initial{1000};
   std::chrono::milliseconds forward_retry_max{5 * 60 * 1000};
+  int replay_rate = 6000;  // events/s per destination; 0: unlimited
 };
 
 // The flag table of `serve`, also used for --help.

@@ -21,6 +21,9 @@ struct ForwardingOptions {
   // How often a moving cursor is written: a crash re-sends at most this much (at least
   // once), and the writer is not asked for a transaction per event.
   std::chrono::milliseconds persist_every{250};
+  // Replays send at most this many events per second per destination (0: no limit), so a
+  // large replay leaves CPU to ingest and live forwarding.
+  int replay_rate = 6000;
 };
 
 // Forwards every new first-occurrence event matching one destination, in seq order, at

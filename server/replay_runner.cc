@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "server/forward_source.h"
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace wj::server {
 namespace {
@@ -112,6 +114,9 @@ void ReplayRunner::Record(const Job& job, storage::ReplayStatus status) {
 }
 
 void ReplayRunner::Run() {
+  // Below ingest and live forwarding when CPU is short: a replay is bulk work (Linux nice
+  // values are per thread). Failure only means the default priority.
+  [[maybe_unused]] const int niced = setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   for (;;) {
     std::shared_ptr<Job> job;
     {
@@ -138,6 +143,10 @@ void ReplayRunner::RunJob(Job& job) {
       now_ms_);
   ForwardSource source(destination_, reader_);
   auto last_record = std::chrono::steady_clock::now();
+  // Pacing: after every kPaceEvery events, wait until the rate's schedule catches up.
+  constexpr int kPaceEvery = 64;
+  const auto paced_from = std::chrono::steady_clock::now();
+  std::int64_t paced_events = 0;
   const std::int64_t id = job.replay.id;
   spdlog::info("replay {} to {}: starting after seq {}", id, destination_.name,
                job.replay.last_seq);
@@ -167,10 +176,19 @@ void ReplayRunner::RunJob(Job& job) {
       }
       if (request.value()) r = deliverer.Deliver(*request.value(), event.seq, id, job.cancel);
       if (r == DeliveryResult::kInterrupted) break;
-      std::lock_guard lock(mu_);
-      ++(r == DeliveryResult::kDelivered ? job.replay.sent : job.replay.failed);
-      job.replay.last_seq = event.seq;
-      job.replay.updated_at_ms = now_ms_();
+      {
+        std::lock_guard lock(mu_);
+        ++(r == DeliveryResult::kDelivered ? job.replay.sent : job.replay.failed);
+        job.replay.last_seq = event.seq;
+        job.replay.updated_at_ms = now_ms_();
+      }
+      if (options_.replay_rate > 0 && ++paced_events % kPaceEvery == 0) {
+        const auto due =
+            paced_from + std::chrono::microseconds(paced_events * 1'000'000 / options_.replay_rate);
+        const auto ahead = std::chrono::duration_cast<std::chrono::milliseconds>(
+            due - std::chrono::steady_clock::now());
+        if (ahead.count() > 0 && job.cancel.WaitFor(ahead)) break;
+      }
     }
     if (job.cancel.triggered()) break;
     if (std::chrono::steady_clock::now() - last_record >= options_.persist_every) {

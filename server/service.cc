@@ -43,6 +43,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   forwarding.sender.allow_private = config.allow_private_destinations;
   forwarding.retry = {config.forward_retry_initial, config.forward_retry_max,
                       config.forward_horizon};
+  forwarding.replay_rate = config.replay_rate;
   auto forwarder = Forwarding::Create(
       config.destinations, forwarding,
       {*s->forward_reader_, *s->forward_state_, *s->writer_, SystemResolver(), UnixMillisNow});
