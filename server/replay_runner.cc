@@ -5,8 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include "server/forward_source.h"
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace wj::server {
 namespace {
@@ -114,9 +112,6 @@ void ReplayRunner::Record(const Job& job, storage::ReplayStatus status) {
 }
 
 void ReplayRunner::Run() {
-  // Below ingest and live forwarding when CPU is short: a replay is bulk work (Linux nice
-  // values are per thread). Failure only means the default priority.
-  [[maybe_unused]] const int niced = setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   for (;;) {
     std::shared_ptr<Job> job;
     {
