@@ -1,6 +1,10 @@
 #include "server/config.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "server/waba_id.h"
+
 namespace wj::server {
 
 FlagSet ServeFlags() {
@@ -27,6 +31,8 @@ FlagSet ServeFlags() {
            "SQLite synchronous mode: full (survives power loss), normal or extra.", "full"},
           {"demo", "WABA_JOURNAL_DEMO", "",
            "Demo mode: generate and print a secret and token if none is configured.", ""},
+          {"web-root", "WABA_JOURNAL_WEB_ROOT", "DIR",
+           "Serve the web UI from DIR instead of the built-in copy (UI development).", ""},
           {"access-token", "WABA_ACCESS_TOKEN", "TOKEN",
            "Graph API token for the reconciler (off without one); never logged.", ""},
           {"app-id", "WABA_APP_ID", "ID", "Our Meta app id: which subscribed app is us.", ""},
@@ -98,6 +104,14 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags, const Environment
   auto sync = storage::ParseSyncMode(*flags.Get("synchronous"));
   if (!sync.ok()) return Status::InvalidArgument("--" + sync.status().message());
   c.sync = sync.value();
+
+  c.web_root = flags.Get("web-root").value_or("");
+  if (!c.web_root.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(c.web_root, ec)) {
+      return Status::InvalidArgument("--web-root: '" + c.web_root + "' is not a directory");
+    }
+  }
 
   c.access_token = flags.Get("access-token").value_or("");
   c.app_id = flags.Get("app-id").value_or("");

@@ -27,6 +27,9 @@ struct ServeConfig {
   int threads = 2;                       // HTTP worker threads
   storage::SyncMode sync = storage::SyncMode::kFull;
   bool demo = false;  // generate a secret and token when none is configured
+  // Serve the web UI from this directory instead of the copy built into the binary (for
+  // developing the UI without rebuilding); empty: the built-in copy.
+  std::string web_root;
 
   // The reconciler (on when access_token is set).
   std::string graph_url = "https://graph.facebook.com";

@@ -14,6 +14,7 @@ namespace wj::server {
 namespace header_names {
 inline constexpr char kContentSecurityPolicy[] = "Content-Security-Policy";
 inline constexpr char kContentTypeOptions[] = "X-Content-Type-Options";
+inline constexpr char kReferrerPolicy[] = "Referrer-Policy";
 inline constexpr char kRetryAfter[] = "Retry-After";
 inline constexpr char kWwwAuthenticate[] = "WWW-Authenticate";
 inline constexpr char kHubSignature256[] = "X-Hub-Signature-256";
@@ -37,6 +38,7 @@ class TextHeader final : public Pistache::Http::Header::Header {
 
 using ContentSecurityPolicy = TextHeader<header_names::kContentSecurityPolicy>;
 using ContentTypeOptions = TextHeader<header_names::kContentTypeOptions>;
+using ReferrerPolicy = TextHeader<header_names::kReferrerPolicy>;
 using RetryAfter = TextHeader<header_names::kRetryAfter>;
 using WwwAuthenticate = TextHeader<header_names::kWwwAuthenticate>;
 using HubSignature256 = TextHeader<header_names::kHubSignature256>;

@@ -91,6 +91,11 @@ int RunServe(const std::vector<std::string>& args, const Environment& env) {
     std::cout << "api on http://" << config.api_listen->host << ":" << service.value()->api_port()
               << std::endl;
   }
+  const std::string api_base = config.api_listen ? "http://" + config.api_listen->host + ":" +
+                                                       std::to_string(service.value()->api_port())
+                                                 : base;
+  std::cout << "web UI on " << api_base
+            << "/ (sign in with a token from: waba-journal token create --scope read)" << std::endl;
   if (config.demo) {
     std::cout << "try: waba-journal simulate --url " << base << "/webhook --app-secret "
               << config.app_secrets.front() << std::endl;

@@ -1,6 +1,7 @@
 #include "server/service.h"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -84,7 +85,10 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
     spdlog::info("reconciler off: no --access-token (WABA_ACCESS_TOKEN)");
   }
   s->subscriptions_ = std::make_unique<SubscriptionRoutes>(s->reconciler_.get(), *s->reader_);
-  s->web_ = std::make_unique<StaticFiles>(WebFiles());
+  s->integrity_ = std::make_unique<IntegrityRoutes>(config.db_path, UnixMillisNow);
+  s->web_ = config.web_root.empty()
+                ? std::make_unique<StaticFiles>(WebFiles())
+                : std::make_unique<StaticFiles>(std::filesystem::path(config.web_root));
 
   // The internet-facing listener serves only /webhook when the API has its own.
   auto router = std::make_shared<Router>();
@@ -97,6 +101,8 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   s->wabas_->Register(*api_router, *s->guard_);
   s->subscriptions_->Register(*api_router, *s->guard_);
   s->forwarding_routes_->Register(*api_router, *s->guard_);
+  s->session_.Register(*api_router, *s->guard_);
+  s->integrity_->Register(*api_router, *s->guard_);
   s->docs_.Register(*api_router, *s->guard_);  // after the /api routes: its 404 takes the rest
   s->web_->Register(*api_router);              // last: its "/*" takes what the others do not
 

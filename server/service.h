@@ -12,9 +12,11 @@
 #include "server/forwarding.h"
 #include "server/forwarding_routes.h"
 #include "server/http_server.h"
+#include "server/integrity_routes.h"
 #include "server/metrics.h"
 #include "server/ops_routes.h"
 #include "server/reconciler.h"
+#include "server/session_routes.h"
 #include "server/static_files.h"
 #include "server/subscription_routes.h"
 #include "server/waba_routes.h"
@@ -75,6 +77,8 @@ class Service {
   std::unique_ptr<storage::ForwardStateReader> forward_state_;
   std::unique_ptr<Forwarding> forwarding_;
   std::unique_ptr<ForwardingRoutes> forwarding_routes_;
+  SessionRoutes session_;
+  std::unique_ptr<IntegrityRoutes> integrity_;
   ApiDocs docs_;
   std::unique_ptr<StaticFiles> web_;
   std::shared_ptr<Router> api_router_;

@@ -225,6 +225,18 @@ TEST(ServeConfigTest, HasDocumentedDefaults) {
   EXPECT_EQ(config->verify_token, "tok");
 }
 
+TEST(ServeConfigTest, WebRootMustBeAnExistingDirectory) {
+  EXPECT_TRUE(Config({})->web_root.empty());
+  auto env = kRequired;
+  env["WABA_JOURNAL_WEB_ROOT"] = "/";
+  auto from_env = Config({}, env);
+  ASSERT_TRUE(from_env.ok()) << from_env.status().message();
+  EXPECT_EQ(from_env->web_root, "/");
+  auto missing = Config({"--web-root", "/no/such/dir"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("--web-root"), std::string::npos);
+}
+
 TEST(ServeConfigTest, ReadsEveryFlag) {
   auto config = Config(
       {"--listen", "[::1]:9000", "--db=/tmp/j.db", "--app-secret", "a", "--app-secret", "b",
