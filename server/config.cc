@@ -49,10 +49,30 @@ FlagSet ServeFlags() {
           {"graph-version", "WABA_GRAPH_VERSION", "VERSION", "Graph API version.", "v24.0"},
           {"graph-timeout", "WABA_GRAPH_TIMEOUT", "DURATION", "Timeout of one Graph API call.",
            "10s"},
+          {"destination", "WABA_JOURNAL_DESTINATIONS", "NAME=URL",
+           "Forward every new event to this consumer (repeatable).", "", true},
+          {"destination-secret", "", "NAME=SECRET",
+           "Secret that re-signs events for NAME (or WABA_DESTINATION_SECRET_<NAME>).", "", true},
+          {"destination-mode", "", "NAME=MODE",
+           "resign (default: Meta's envelope, signed with NAME's secret) or original (the "
+           "delivery's bytes and Meta's signature).",
+           "", true},
+          {"destination-waba", "", "NAME=WABA_ID", "Forward only this WABA to NAME (repeatable).",
+           "", true},
+          {"destination-field", "", "NAME=FIELD", "Forward only this field to NAME (repeatable).",
+           "", true},
+          {"allow-private-destinations", "WABA_JOURNAL_ALLOW_PRIVATE_DESTINATIONS", "",
+           "Allow destinations on loopback, private and link-local addresses.", ""},
+          {"forward-timeout", "WABA_JOURNAL_FORWARD_TIMEOUT", "DURATION",
+           "Timeout of one forwarded request.", "10s"},
+          {"forward-horizon", "WABA_JOURNAL_FORWARD_HORIZON", "DURATION",
+           "Retry an event this long, then record it as failed and go on.", "24h"},
+          {"replay-rate", "WABA_JOURNAL_REPLAY_RATE", "N",
+           "Most events per second a replay sends to one destination (0: no limit).", "6000"},
       });
 }
 
-Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags) {
+Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags, const Environment& env) {
   ServeConfig c;
   auto listen = ParseListenAddress(*flags.Get("listen"));
   if (!listen.ok()) return Status::InvalidArgument("--listen: " + listen.status().message());
@@ -123,6 +143,27 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags) {
       c.graph_version.find_first_not_of("v0123456789.") != std::string::npos) {
     return Status::InvalidArgument("--graph-version must look like v24.0");
   }
+
+  DestinationOptions destinations{flags.GetAll("destination"), flags.GetAll("destination-secret"),
+                                  flags.GetAll("destination-mode"),
+                                  flags.GetAll("destination-waba"),
+                                  flags.GetAll("destination-field")};
+  auto parsed_destinations = ParseDestinations(destinations, env);
+  if (!parsed_destinations.ok()) return parsed_destinations.status();
+  c.destinations = std::move(parsed_destinations.value());
+  c.allow_private_destinations = flags.IsSet("allow-private-destinations");
+  auto forward_timeout = ParseDuration("forward-timeout", *flags.Get("forward-timeout"));
+  if (!forward_timeout.ok()) return forward_timeout.status();
+  c.forward_timeout = forward_timeout.value();
+  auto horizon = ParseDuration("forward-horizon", *flags.Get("forward-horizon"));
+  if (!horizon.ok()) return horizon.status();
+  c.forward_horizon = horizon.value();
+  auto replay_rate = ParseCount("replay-rate", *flags.Get("replay-rate"));
+  if (!replay_rate.ok()) return replay_rate.status();
+  if (replay_rate.value() > 1'000'000) {
+    return Status::InvalidArgument("--replay-rate must be at most 1000000 events/s");
+  }
+  c.replay_rate = static_cast<int>(replay_rate.value());
 
   for (const std::string& secret : c.app_secrets) {
     // An empty HMAC key is one anyone can sign with.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/cli_flags.h"
+#include "server/destinations.h"
 #include "server/http_server.h"
 #include "storage/database.h"
 
@@ -40,6 +41,15 @@ struct ServeConfig {
   std::chrono::seconds reconcile_interval{15 * 60};
   std::chrono::seconds graph_timeout{10};
   bool auto_resubscribe = false;
+
+  // Forwarding to downstream consumers (see server/forwarding.h).
+  std::vector<Destination> destinations;
+  bool allow_private_destinations = false;  // loopback / private / link-local targets
+  std::chrono::milliseconds forward_timeout{10'000};
+  std::chrono::milliseconds forward_horizon{24 * 60 * 60 * 1000};
+  std::chrono::milliseconds forward_retry_initial{1000};
+  std::chrono::milliseconds forward_retry_max{5 * 60 * 1000};
+  int replay_rate = 6000;  // events/s per destination; 0: unlimited
 };
 
 // The flag table of `serve`, also used for --help.
@@ -48,6 +58,8 @@ FlagSet ServeFlags();
 // Reads the configuration from parsed flags. Returns InvalidArgument with a one-line message
 // naming the option when a value is malformed, or when the app secret or the verify token
 // is missing outside demo mode.
-Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags);
+// Destination secrets may come from `env` (WABA_DESTINATION_SECRET_<NAME>).
+Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags,
+                                         const Environment& env = ProcessEnvironment());
 
 }  // namespace wj::server

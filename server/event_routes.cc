@@ -74,6 +74,19 @@ Result<std::int64_t> PathId(const HttpRequest& request, std::string_view name) {
   return v;
 }
 
+bool NarrowToReadableWabas(const Principal& who, storage::EventFilter* filter,
+                           ResponseWriter& response) {
+  if (!who.Limited()) return true;
+  for (const std::string& w : filter->waba_ids) {
+    if (!who.Allows(w)) {
+      SendError(response, Code::Forbidden, "forbidden", "this token may not read WABA " + w);
+      return false;
+    }
+  }
+  if (filter->waba_ids.empty()) filter->waba_ids = who.waba_ids;
+  return true;
+}
+
 void EventRoutes::Register(Router& router, const ApiGuard& guard) {
   router.Add(Method::Get, "/api/v1/events",
              guard.Require(TokenScope::kRead, this, &EventRoutes::List));
@@ -94,14 +107,7 @@ void EventRoutes::List(const HttpRequest& rq, const Principal& who, ResponseWrit
   auto filter = ParseEventFilter(ApiParams::Of(rq.query));
   if (!filter.ok()) return SendFailure(rs, filter.status());
   storage::EventFilter& f = filter.value();
-  if (who.Limited()) {
-    for (const std::string& w : f.waba_ids) {
-      if (!who.Allows(w)) {
-        return SendError(rs, Code::Forbidden, "forbidden", "this token may not read WABA " + w);
-      }
-    }
-    if (f.waba_ids.empty()) f.waba_ids = who.waba_ids;
-  }
+  if (!NarrowToReadableWabas(who, &f, rs)) return;
   auto page = reader_.Events(f);
   if (!page.ok()) return SendFailure(rs, page.status());
   std::string body = "{\"events\":" + EventArrayJson(page->events) + ",\"next_after\":";
@@ -130,6 +136,11 @@ void EventRoutes::One(const HttpRequest& rq, const Principal& who, ResponseWrite
                     {"received_at", FormatTimeMillis(d.received_at_ms)}});
   }
   members["duplicates"] = std::move(dups);
+  if (forwarding_) {
+    auto forwarding = forwarding_(e);
+    if (!forwarding.ok()) return SendFailure(rs, forwarding.status());
+    members["forwarding"] = std::move(forwarding.value());
+  }
   SendJsonText(rs, Code::Ok, WithRawValue(members, e.value));
 }
 

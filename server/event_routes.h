@@ -1,5 +1,9 @@
 #pragma once
 
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
 #include "server/api_auth.h"
 #include "server/router.h"
 #include "server/signature.h"
@@ -19,8 +23,13 @@ namespace wj::server {
 // Thread-safety: handlers run concurrently on HTTP workers. `reader` must outlive this.
 class EventRoutes {
  public:
-  EventRoutes(storage::JournalReader& reader, SignatureVerifier verifier)
-      : reader_(reader), verifier_(std::move(verifier)) {}
+  // How an event fared at each forwarding destination (a JSON array), for GET
+  // /api/v1/events/{seq}; empty when forwarding is not wired in.
+  using ForwardingOf = std::function<Result<nlohmann::ordered_json>(const storage::StoredEvent&)>;
+
+  EventRoutes(storage::JournalReader& reader, SignatureVerifier verifier,
+              ForwardingOf forwarding = {})
+      : reader_(reader), verifier_(std::move(verifier)), forwarding_(std::move(forwarding)) {}
 
   void Register(Router& router, const ApiGuard& guard);
 
@@ -39,9 +48,15 @@ class EventRoutes {
 
   storage::JournalReader& reader_;
   const SignatureVerifier verifier_;
+  const ForwardingOf forwarding_;
 };
 
 // Reads path parameter `name` as an id (1..2^63-1). InvalidArgument names it.
 Result<std::int64_t> PathId(const HttpRequest& request, std::string_view name);
+
+// Narrows `filter` to the WABAs `who` may read (all of its WABAs when the filter names none).
+// Returns false after answering 403 when the filter names a WABA `who` may not read.
+bool NarrowToReadableWabas(const Principal& who, storage::EventFilter* filter,
+                           Pistache::Http::ResponseWriter& response);
 
 }  // namespace wj::server

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@ struct HttpResponse {
 };
 
 // A blocking HTTP(S) client on libcurl that keeps its connection alive between requests.
+// Speaks http and https only and never follows redirects.
 //
 // Thread-safety: one instance per thread; instances are independent.
 class HttpClient {
@@ -28,11 +31,24 @@ class HttpClient {
   Result<HttpResponse> Post(const std::string& url, const std::string& body,
                             const std::vector<std::string>& headers);
   Result<HttpResponse> Get(const std::string& url, const std::vector<std::string>& headers = {});
+  Result<HttpResponse> Delete(const std::string& url, const std::vector<std::string>& headers = {});
+
+  // Connects to `addresses` (numeric) for `host`:`port` instead of resolving the name again,
+  // so a later DNS answer cannot redirect requests elsewhere. Replaces any earlier pinning.
+  void PinAddresses(const std::string& host, std::uint16_t port,
+                    const std::vector<std::string>& addresses);
+
+  // A request in flight is abandoned (Unavailable) soon after `abort` returns true; libcurl
+  // asks about once a second while waiting, more often while data moves.
+  void SetAbort(std::function<bool()> abort);
 
  private:
   Result<HttpResponse> Perform(const std::string& url, const std::string* body,
-                               const std::vector<std::string>& headers);
-  void* curl_;  // CURL*, opaque to keep curl.h out of this header
+                               const std::vector<std::string>& headers,
+                               const char* method = nullptr);
+  void* curl_;     // CURL*, opaque to keep curl.h out of this header
+  void* resolve_;  // curl_slist* of CURLOPT_RESOLVE entries, or null
+  std::function<bool()> abort_;
 };
 
 }  // namespace wj::server

@@ -152,6 +152,7 @@ void HttpConnectionHandler::Dispatch(ConnectionState& state,
   request.method = raw.method();
   request.raw = &raw;
   request.peer = peer->address().host() + ":" + peer->address().port().toString();
+  request.connection_fd = peer->fd();
   std::string raw_query;
   SplitTarget(state.request_line, &request.path, &raw_query);
   auto query = QueryString::Parse(raw_query);
@@ -167,6 +168,14 @@ void HttpConnectionHandler::Dispatch(ConnectionState& state,
   // exception text (Pistache's own 500 would echo it).
   try {
     router_->Dispatch(request, response);
+    if (request.connection_taken) {
+      // Pistache must not parse later bytes as requests and answer them into the handler's
+      // stream, nor write a 408 into it when the header timeout passes: an idle peer is only
+      // dropped after the keep-alive timeout, silently (its descriptor closed, the handler's
+      // duplicate unaffected).
+      state.discarding = true;
+      peer->setIdle(true);
+    }
   } catch (const std::exception& e) {
     spdlog::error("handler for {} failed: {}", request.path, typeid(e).name());
     response.send(Code::Internal_Server_Error,

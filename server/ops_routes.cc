@@ -10,8 +10,8 @@ using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;
 
 OpsRoutes::OpsRoutes(storage::JournalReader& reader, const storage::GroupCommitWriter& writer,
-                     const Metrics& metrics)
-    : reader_(reader), writer_(writer), metrics_(metrics) {}
+                     const Metrics& metrics, std::function<std::string()> more_metrics)
+    : reader_(reader), writer_(writer), metrics_(metrics), more_metrics_(std::move(more_metrics)) {}
 
 void OpsRoutes::Register(Router& router) {
   router.Add(Pistache::Http::Method::Get, "/healthz",
@@ -41,7 +41,9 @@ void OpsRoutes::Health(const HttpRequest& /*request*/, ResponseWriter& response)
 void OpsRoutes::Prometheus(const HttpRequest& /*request*/, ResponseWriter& response) {
   static const auto kType =
       Pistache::Http::Mime::MediaType::fromString("text/plain; version=0.0.4; charset=utf-8");
-  response.send(Code::Ok, metrics_.Render(writer_.Stats(), writer_.Committed()), kType);
+  std::string text = metrics_.Render(writer_.Stats(), writer_.Committed());
+  if (more_metrics_) text += more_metrics_();
+  response.send(Code::Ok, text, kType);
 }
 
 }  // namespace wj::server

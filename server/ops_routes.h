@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "server/metrics.h"
 #include "server/router.h"
 #include "storage/group_commit_writer.h"
@@ -13,8 +16,10 @@ namespace wj::server {
 // HTTP server.
 class OpsRoutes {
  public:
+  // `more_metrics`, when set, returns exposition text appended to /metrics (metrics of
+  // parts that keep their own state, e.g. forwarding).
   OpsRoutes(storage::JournalReader& reader, const storage::GroupCommitWriter& writer,
-            const Metrics& metrics);
+            const Metrics& metrics, std::function<std::string()> more_metrics = {});
   void Register(Router& router);
 
  private:
@@ -26,6 +31,7 @@ class OpsRoutes {
   storage::JournalReader& reader_;
   const storage::GroupCommitWriter& writer_;
   const Metrics& metrics_;
+  const std::function<std::string()> more_metrics_;
 };
 
 }  // namespace wj::server

@@ -21,6 +21,12 @@ struct HttpRequest {
   std::string peer;                                         // remote address, "host:port"
   std::vector<std::pair<std::string, std::string>> params;  // ":name" path segments, decoded
   const Pistache::Http::Request* raw = nullptr;             // headers and body
+  // The client's socket (Pistache's descriptor: dup() it to keep it), for a handler that
+  // answers on the socket itself instead of through the ResponseWriter.
+  int connection_fd = -1;
+  // Set by such a handler once it owns the answer: the connection then reads no further
+  // requests, and Pistache neither times it out with a 408 nor writes to it.
+  mutable bool connection_taken = false;
 
   const std::string& body() const { return raw->body(); }
   // The value of header `name` (case-insensitive), or nullopt when absent.

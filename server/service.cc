@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/forwarding_metrics.h"
 #include "server/time_format.h"
 #include "storage/sqlite_journal.h"
 
@@ -29,9 +30,44 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
                                                             storage::GroupCommitWriter::Options{});
   s->webhook_ = std::make_unique<WebhookRoutes>(
       config.verify_token, SignatureVerifier(config.app_secrets), *s->writer_, s->metrics_);
-  s->ops_ = std::make_unique<OpsRoutes>(*s->reader_, *s->writer_, s->metrics_);
   s->guard_ = std::make_unique<ApiGuard>(*s->tokens_);
-  s->events_ = std::make_unique<EventRoutes>(*s->reader_, SignatureVerifier(config.app_secrets));
+  // Forwarding reads through its own connections: its workers never wait behind HTTP.
+  auto forward_reader = storage::SqliteJournalReader::Open(
+      config.db_path, 2 * static_cast<int>(config.destinations.size()) + 1);
+  if (!forward_reader.ok()) return forward_reader.status();
+  s->forward_reader_ = std::move(forward_reader.value());
+  auto forward_state = storage::SqliteForwardStateReader::Open(config.db_path);
+  if (!forward_state.ok()) return forward_state.status();
+  s->forward_state_ = std::move(forward_state.value());
+  ForwardingOptions forwarding;
+  forwarding.sender.timeout_ms = static_cast<long>(config.forward_timeout.count());
+  forwarding.sender.allow_private = config.allow_private_destinations;
+  forwarding.retry = {config.forward_retry_initial, config.forward_retry_max,
+                      config.forward_horizon};
+  forwarding.replay_rate = config.replay_rate;
+  auto forwarder = Forwarding::Create(
+      config.destinations, forwarding,
+      {*s->forward_reader_, *s->forward_state_, *s->writer_, SystemResolver(), UnixMillisNow});
+  if (!forwarder.ok()) return forwarder.status();
+  s->forwarding_ = std::move(forwarder.value());
+  s->forwarding_routes_ = std::make_unique<ForwardingRoutes>(*s->forwarding_);
+  Forwarding* fw = s->forwarding_.get();
+  s->ops_ = std::make_unique<OpsRoutes>(*s->reader_, *s->writer_, s->metrics_, [fw] {
+    auto statuses = fw->DestinationStatuses();
+    return statuses.ok() ? RenderForwardingMetrics(statuses.value(), UnixMillisNow()) : "";
+  });
+  s->events_ = std::make_unique<EventRoutes>(
+      *s->reader_, SignatureVerifier(config.app_secrets),
+      [fw](const storage::StoredEvent& e) -> Result<nlohmann::ordered_json> {
+        auto list = fw->ForwardingOf(e);
+        if (!list.ok()) return list.status();
+        return EventForwardingJson(list.value());
+      });
+  storage::GroupCommitWriter* writer = s->writer_.get();
+  s->stream_ = std::make_unique<EventStreamRoutes>(
+      *s->reader_, [writer](std::int64_t after, std::chrono::milliseconds timeout) {
+        return writer->WaitForEventsAfter(after, timeout).events;
+      });
   s->wabas_ = std::make_unique<WabaRoutes>(*s->reader_, UnixMillisNow);
   if (!config.access_token.empty()) {
     ReconcilerOptions r;
@@ -60,9 +96,11 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   auto api_router = config.api_listen ? std::make_shared<Router>() : router;
   s->api_router_ = api_router;
   s->ops_->Register(*api_router);
+  s->stream_->Register(*api_router, *s->guard_);  // before /api/v1/events/:seq takes "stream"
   s->events_->Register(*api_router, *s->guard_);
   s->wabas_->Register(*api_router, *s->guard_);
   s->subscriptions_->Register(*api_router, *s->guard_);
+  s->forwarding_routes_->Register(*api_router, *s->guard_);
   s->session_.Register(*api_router, *s->guard_);
   s->integrity_->Register(*api_router, *s->guard_);
   s->docs_.Register(*api_router, *s->guard_);  // after the /api routes: its 404 takes the rest
@@ -80,6 +118,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
     if (Status started = s->api_server_->Start(); !started.ok()) return started;
   }
   if (s->reconciler_) s->reconciler_->Start();
+  s->forwarding_->Start();
   return s;
 }
 
@@ -99,7 +138,9 @@ void Service::Stop() {
     server_->Shutdown();
   }
   if (api_server_) api_server_->Shutdown();
+  if (stream_) stream_->Stop();  // its threads wait on the writer
   if (reconciler_) reconciler_->Stop();
+  if (forwarding_) forwarding_->Stop();  // writes cursors: before the writer stops
   if (writer_) writer_->Stop();
 }
 

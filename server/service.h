@@ -8,6 +8,9 @@
 #include "server/api_docs.h"
 #include "server/config.h"
 #include "server/event_routes.h"
+#include "server/event_stream.h"
+#include "server/forwarding.h"
+#include "server/forwarding_routes.h"
 #include "server/http_server.h"
 #include "server/integrity_routes.h"
 #include "server/metrics.h"
@@ -46,6 +49,7 @@ class Service {
   std::uint16_t port() const { return server_->port(); }
   std::uint16_t api_port() const { return (api_server_ ? api_server_ : server_)->port(); }
   storage::JournalStats Committed() const { return writer_->Committed(); }
+  Forwarding& forwarding() { return *forwarding_; }
   // The routes of the API listener, e.g. to check them against the OpenAPI document.
   std::vector<Router::RouteInfo> ApiRoutes() const { return api_router_->Routes(); }
 
@@ -65,9 +69,14 @@ class Service {
   std::unique_ptr<OpsRoutes> ops_;
   std::unique_ptr<ApiGuard> guard_;
   std::unique_ptr<EventRoutes> events_;
+  std::unique_ptr<EventStreamRoutes> stream_;
   std::unique_ptr<WabaRoutes> wabas_;
   std::unique_ptr<Reconciler> reconciler_;  // null when off
   std::unique_ptr<SubscriptionRoutes> subscriptions_;
+  std::unique_ptr<storage::JournalReader> forward_reader_;
+  std::unique_ptr<storage::ForwardStateReader> forward_state_;
+  std::unique_ptr<Forwarding> forwarding_;
+  std::unique_ptr<ForwardingRoutes> forwarding_routes_;
   SessionRoutes session_;
   std::unique_ptr<IntegrityRoutes> integrity_;
   ApiDocs docs_;

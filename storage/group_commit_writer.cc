@@ -21,19 +21,38 @@ void GroupCommitWriter::Submit(DeliveryRecord delivery, Completion done) {
   done(Status::Unavailable("journal writer is shutting down"));
 }
 
+bool GroupCommitWriter::RunOnWriter(std::function<void()> task) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return false;
+  tasks_.push_back(std::move(task));
+  wake_.notify_one();
+  return true;
+}
+
 void GroupCommitWriter::SubmitCheck(SubscriptionCheck check,
                                     std::function<void(Result<std::int64_t>)> done) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      tasks_.push_back([this, check = std::move(check), done] {
+  if (!RunOnWriter([this, check = std::move(check), done] {
         done(journal_.AppendSubscriptionCheck(check));
-      });
-      wake_.notify_one();
-      return;
-    }
+      })) {
+    done(Status::Unavailable("journal writer is shutting down"));
   }
-  done(Status::Unavailable("journal writer is shutting down"));
+}
+
+void GroupCommitWriter::SubmitForwardUpdate(ForwardUpdate update,
+                                            std::function<void(Status)> done) {
+  if (!RunOnWriter([this, update = std::move(update), done] {
+        done(journal_.ApplyForwardUpdate(update));
+      })) {
+    done(Status::Unavailable("journal writer is shutting down"));
+  }
+}
+
+void GroupCommitWriter::SubmitReplay(Replay replay,
+                                     std::function<void(Result<std::int64_t>)> done) {
+  if (!RunOnWriter(
+          [this, replay = std::move(replay), done] { done(journal_.CreateReplay(replay)); })) {
+    done(Status::Unavailable("journal writer is shutting down"));
+  }
 }
 
 void GroupCommitWriter::Stop() {
@@ -41,6 +60,7 @@ void GroupCommitWriter::Stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
     wake_.notify_one();
+    committed_changed_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -57,6 +77,13 @@ CommitStats GroupCommitWriter::Stats() const {
 
 JournalStats GroupCommitWriter::Committed() const {
   std::lock_guard lock(mu_);
+  return committed_;
+}
+
+JournalStats GroupCommitWriter::WaitForEventsAfter(std::int64_t seq,
+                                                   std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  committed_changed_.wait_for(lock, timeout, [&] { return stopping_ || committed_.events > seq; });
   return committed_;
 }
 
@@ -122,6 +149,7 @@ void GroupCommitWriter::Record(std::size_t batch_size, std::chrono::steady_clock
     return;
   }
   committed_ = journal_.Committed();
+  committed_changed_.notify_all();
   ++stats_.commits;
   stats_.deliveries += batch_size;
   std::size_t b = 0;

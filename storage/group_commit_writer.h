@@ -57,6 +57,10 @@ class GroupCommitWriter final : public DeliveryAppender {
   // failure, from that thread. After Stop(), `done` is called at once with Unavailable.
   void SubmitCheck(SubscriptionCheck check, std::function<void(Result<std::int64_t>)> done);
 
+  // Records forwarding state / creates a replay, the same way.
+  void SubmitForwardUpdate(ForwardUpdate update, std::function<void(Status)> done);
+  void SubmitReplay(Replay replay, std::function<void(Result<std::int64_t>)> done);
+
   // Commits everything already submitted, then stops the writer thread. Idempotent.
   void Stop();
 
@@ -65,12 +69,19 @@ class GroupCommitWriter final : public DeliveryAppender {
   CommitStats Stats() const;
   JournalStats Committed() const;
 
+  // Blocks until an event with a seq above `seq` is committed, `timeout` passes, or Stop()
+  // is called; returns the committed counts then. Lets readers (live forwarding, event
+  // streams) learn of new events as soon as they are durable instead of polling.
+  JournalStats WaitForEventsAfter(std::int64_t seq, std::chrono::milliseconds timeout) const;
+
  private:
   struct Queued {
     DeliveryRecord delivery;
     Completion done;
   };
 
+  // Queues `task` for the writer thread; false (task not queued) after Stop().
+  bool RunOnWriter(std::function<void()> task);
   void Run();
   void CommitBatch(std::vector<Queued>& batch);
   void Record(std::size_t batch_size, std::chrono::steady_clock::duration latency, bool ok);
@@ -80,12 +91,13 @@ class GroupCommitWriter final : public DeliveryAppender {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Queued> queue_;                 // guarded by mu_
-  std::deque<std::function<void()>> tasks_;  // other writes, run first; guarded by mu_
-  std::size_t in_flight_ = 0;                // taken from queue_, not yet completed; guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
-  CommitStats stats_;                        // guarded by mu_
-  JournalStats committed_;                   // guarded by mu_
+  mutable std::condition_variable committed_changed_;  // signalled after each commit and at Stop
+  std::deque<Queued> queue_;                           // guarded by mu_
+  std::deque<std::function<void()>> tasks_;            // other writes, run first; guarded by mu_
+  std::size_t in_flight_ = 0;  // taken from queue_, not yet completed; guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  CommitStats stats_;          // guarded by mu_
+  JournalStats committed_;     // guarded by mu_
 
   std::thread thread_;
 };

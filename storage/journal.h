@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/forward_records.h"
 #include "storage/status.h"
 #include "storage/subscription_check.h"
 
@@ -72,6 +73,17 @@ class JournalWriter {
   virtual Result<std::int64_t> AppendSubscriptionCheck(const SubscriptionCheck& check) {
     (void)check;
     return Status::FailedPrecondition("this journal does not record subscription checks");
+  }
+
+  // Records forwarding state (cursors, failed attempts, replay progress) in one
+  // transaction, and creates replays. Through the journal's writer for the same reason.
+  virtual Status ApplyForwardUpdate(const ForwardUpdate& update) {
+    (void)update;
+    return Status::FailedPrecondition("this journal does not record forwarding");
+  }
+  virtual Result<std::int64_t> CreateReplay(const Replay& replay) {
+    (void)replay;
+    return Status::FailedPrecondition("this journal does not record replays");
   }
 };
 

@@ -10,6 +10,7 @@
 
 #include "storage/connection_pool.h"
 #include "storage/database.h"
+#include "storage/sqlite_bind.h"
 
 namespace wj::storage {
 namespace {
@@ -83,19 +84,6 @@ constexpr const char* kCheckChanges = "SELECT " WJ_CHECK_COLUMNS
                                       " FROM (SELECT *, lag(state) OVER (ORDER BY id) AS previous"
                                       " FROM subscription_checks WHERE waba_id = ?)"
                                       " WHERE previous IS NULL OR previous != state ORDER BY id";
-
-template <typename T>
-std::optional<T> Optional(const SQLite::Column& c);
-template <>
-std::optional<std::int64_t> Optional(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt64();
-}
-template <>
-std::optional<std::string> Optional(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
 
 StoredEvent ReadEvent(SQLite::Statement& q) {
   StoredEvent e;
@@ -186,6 +174,19 @@ class QueryBuilder {
   std::vector<std::pair<int, const std::string*>> texts_;
 };
 
+// The WHERE conditions of an EventFilter (everything but order and limit).
+void AddEventConditions(QueryBuilder& b, const EventFilter& f) {
+  b.In("waba_id", f.waba_ids);
+  b.In("field", f.fields);
+  if (f.since_ms) b.Condition(" AND received_at >= ?", *f.since_ms);
+  if (f.until_ms) b.Condition(" AND received_at < ?", *f.until_ms);
+  if (f.after) b.Condition(f.descending ? " AND seq < ?" : " AND seq > ?", *f.after);
+  if (f.until_seq) b.Condition(" AND seq <= ?", *f.until_seq);
+  if (f.wamid) b.Condition(" AND wamid = ?", *f.wamid);
+  if (f.wa_id) b.Condition(" AND wa_id = ?", *f.wa_id);
+  if (!f.include_duplicates) b.Sql(" AND duplicate_of IS NULL");
+}
+
 Status ReadFailure(const SQLite::Exception& e, const char* what) {
   return StatusFromSqlite(e.getErrorCode(), std::string(what) + ": " + e.what());
 }
@@ -232,15 +233,7 @@ Result<JournalStats> SqliteJournalReader::Stats() {
 Result<EventPage> SqliteJournalReader::Events(const EventFilter& f) {
   const int limit = std::clamp(f.limit, 1, kMaxPageSize);
   QueryBuilder b("SELECT " WJ_EVENT_COLUMNS " FROM events WHERE 1");
-  b.In("waba_id", f.waba_ids);
-  b.In("field", f.fields);
-  if (f.since_ms) b.Condition(" AND received_at >= ?", *f.since_ms);
-  if (f.until_ms) b.Condition(" AND received_at < ?", *f.until_ms);
-  if (f.after) b.Condition(f.descending ? " AND seq < ?" : " AND seq > ?", *f.after);
-  if (f.until_seq) b.Condition(" AND seq <= ?", *f.until_seq);
-  if (f.wamid) b.Condition(" AND wamid = ?", *f.wamid);
-  if (f.wa_id) b.Condition(" AND wa_id = ?", *f.wa_id);
-  if (!f.include_duplicates) b.Sql(" AND duplicate_of IS NULL");
+  AddEventConditions(b, f);
   b.Sql(f.descending ? " ORDER BY seq DESC" : " ORDER BY seq ASC");
   // One row more than asked tells whether another page follows.
   b.Condition(" LIMIT ?", limit + 1);
@@ -256,6 +249,16 @@ Result<EventPage> SqliteJournalReader::Events(const EventFilter& f) {
       page.events.push_back(ReadEvent(q));
     }
     return page;
+  });
+}
+
+Result<std::int64_t> SqliteJournalReader::CountEvents(const EventFilter& f) {
+  QueryBuilder b("SELECT count(*) FROM events WHERE 1");
+  AddEventConditions(b, f);
+  return impl_->Read<std::int64_t>("counting events", [&](SQLite::Database& db) {
+    SQLite::Statement q = b.Prepare(db);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
   });
 }
 

@@ -115,6 +115,9 @@ class JournalReader {
   // One page of events matching `filter`, in seq order.
   virtual Result<EventPage> Events(const EventFilter& filter) = 0;
 
+  // How many events match `filter` (its order and limit are ignored).
+  virtual Result<std::int64_t> CountEvents(const EventFilter& filter) = 0;
+
   // The event with sequence number `seq`, or nullopt.
   virtual Result<std::optional<StoredEvent>> Event(std::int64_t seq) = 0;
 
@@ -169,6 +172,7 @@ class SqliteJournalReader final : public JournalReader {
 
   Result<JournalStats> Stats() override;
   Result<EventPage> Events(const EventFilter& filter) override;
+  Result<std::int64_t> CountEvents(const EventFilter& filter) override;
   Result<std::optional<StoredEvent>> Event(std::int64_t seq) override;
   Result<std::vector<StoredEvent>> DuplicatesOf(std::int64_t seq) override;
   Result<std::optional<StoredDelivery>> Delivery(std::int64_t id) override;

@@ -12,7 +12,9 @@
 #include <spdlog/spdlog.h>
 
 #include "storage/chain_hash.h"
+#include "storage/forward_writes.h"
 #include "storage/migrator.h"
+#include "storage/sqlite_bind.h"
 
 namespace wj::storage {
 namespace {
@@ -81,15 +83,6 @@ struct Tip {
 
 void BindDigest(SQLite::Statement& st, int index, const Sha256Digest& d) {
   st.bind(index, d.data(), static_cast<int>(d.size()));
-}
-
-template <typename T>
-void BindOptional(SQLite::Statement& st, int index, const std::optional<T>& v) {
-  if (v) {
-    st.bind(index, *v);
-  } else {
-    st.bind(index);  // NULL
-  }
 }
 
 Sha256Digest DigestFromColumn(const SQLite::Column& c) {
@@ -296,6 +289,14 @@ Result<std::int64_t> SqliteJournal::AppendSubscriptionCheck(const SubscriptionCh
                   e.getExtendedErrorCode());
     return StatusFromSqlite(e.getErrorCode(), "recording a subscription check failed");
   }
+}
+
+Status SqliteJournal::ApplyForwardUpdate(const ForwardUpdate& update) {
+  return storage::ApplyForwardUpdate(*impl_->db, update);
+}
+
+Result<std::int64_t> SqliteJournal::CreateReplay(const Replay& replay) {
+  return InsertReplay(*impl_->db, replay);
 }
 
 JournalStats SqliteJournal::Committed() const { return {impl_->tip.delivery_id, impl_->tip.seq}; }

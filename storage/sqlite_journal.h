@@ -28,6 +28,8 @@ class SqliteJournal final : public JournalWriter {
                      std::vector<AppendedDelivery>* out) override;
   JournalStats Committed() const override;
   Result<std::int64_t> AppendSubscriptionCheck(const SubscriptionCheck& check) override;
+  Status ApplyForwardUpdate(const ForwardUpdate& update) override;
+  Result<std::int64_t> CreateReplay(const Replay& replay) override;
 
  private:
   struct Impl;
