@@ -46,7 +46,16 @@ function forwardingSection(forwarding) {
     return box;
   }
   if (forwarding.length === 0) {
-    box.append(stateBox('empty', 'No destination takes this event.'));
+    // Either nothing is configured or every destination's filters leave this event out.
+    const note = stateBox('empty', 'No destination takes this event.');
+    box.append(note);
+    api('/api/v1/destinations').then((answer) => {
+      if (!answer.destinations.length) {
+        note.replaceWith(stateBox('empty', 'No destinations: this server forwards nothing (see ', h('a', { href: '#/destinations' }, 'Forwarding'), ').'));
+      } else {
+        note.textContent = 'No destination takes this event: their WABA and field filters leave it out.';
+      }
+    }).catch(() => { /* keep the generic note */ });
     return box;
   }
   const tone = { delivered: 'ok', pending: 'warn', failed: 'bad', skipped: 'neutral' };
