@@ -7,7 +7,6 @@
 #include "server/api_params.h"
 #include "server/json_response.h"
 #include "server/time_format.h"
-#include "storage/journal_verifier.h"
 
 namespace wj::server {
 
@@ -23,8 +22,18 @@ void IntegrityRoutes::Register(Router& router, const ApiGuard& guard) {
 
 void IntegrityRoutes::Verify(const HttpRequest& rq, const Principal& /*who*/, ResponseWriter& rs) {
   if (Status known = CheckKnownParams(rq.query, {}); !known.ok()) return SendFailure(rs, known);
+  // A walk reads every row and holds an HTTP worker (one of few, shared with the webhook
+  // unless the API has its own listener) until it ends: never let two run together.
+  if (running_.exchange(true)) {
+    return SendError(rs, Code::Conflict, "busy",
+                     "a verification is already running; ask again when it has finished");
+  }
+  struct Done {
+    std::atomic<bool>& running;
+    ~Done() { running = false; }
+  } done{running_};
   const auto start = std::chrono::steady_clock::now();
-  auto report = storage::VerifyJournal(db_path_);
+  auto report = verify_(db_path_);
   if (!report.ok()) {
     // The journal exists while we serve; any failure to read it is an outage, not a 404.
     return SendFailure(rs, Status::Unavailable(report.status().message()));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "server/api_auth.h"
 #include "server/router.h"
+#include "storage/journal_verifier.h"
 
 namespace wj::server {
 
@@ -16,15 +18,22 @@ namespace wj::server {
 // walks both hash chains as `waba-journal verify` does and answers 200
 // {"ok":…,"deliveries":…,"events":…,"first_bad_delivery":…|null,"first_bad_seq":…|null,
 //  "problem":…|null,"checked_at":…,"duration_ms":…}; a tampered journal is a 200 with
-// "ok":false (the check itself worked), a journal that cannot be read a 503.
+// "ok":false (the check itself worked), a journal that cannot be read a 503. One walk runs
+// at a time: a request while one runs gets 409 "busy".
 //
 // Thread-safety: handlers run concurrently on HTTP workers; each walk reads on its own
 // read-only connection.
 class IntegrityRoutes {
  public:
-  // `db_path`: the journal file; `now_ms`: the clock for "checked_at".
-  IntegrityRoutes(std::string db_path, std::function<std::int64_t()> now_ms)
-      : db_path_(std::move(db_path)), now_ms_(std::move(now_ms)) {}
+  using Verifier = std::function<Result<storage::VerifyReport>(const std::string& db_path)>;
+
+  // `db_path`: the journal file; `now_ms`: the clock for "checked_at"; `verify`: the walk
+  // (tests interpose on it).
+  IntegrityRoutes(std::string db_path, std::function<std::int64_t()> now_ms,
+                  Verifier verify = storage::VerifyJournal)
+      : db_path_(std::move(db_path)), now_ms_(std::move(now_ms)), verify_(std::move(verify)) {}
+  IntegrityRoutes(const IntegrityRoutes&) = delete;
+  IntegrityRoutes& operator=(const IntegrityRoutes&) = delete;
 
   void Register(Router& router, const ApiGuard& guard);
 
@@ -33,6 +42,8 @@ class IntegrityRoutes {
 
   std::string db_path_;
   std::function<std::int64_t()> now_ms_;
+  Verifier verify_;
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace wj::server

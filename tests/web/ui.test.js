@@ -327,7 +327,7 @@ test('a replay runs to completion against a loopback sink', async (t) => {
   const { sink, received, port } = await startSink(sinkSecret);
   const fwd = await startServer({
     extraArgs: ['--destination', `sink=http://127.0.0.1:${port}/webhook`, '--destination-secret', `sink=${sinkSecret}`,
-      '--allow-private-destinations'],
+      '--allow-private-destinations', '--replay-rate', '5'],
   });
   try {
     const replayToken = createToken(fwd, 'replay', 'replayer');
@@ -339,7 +339,8 @@ test('a replay runs to completion against a loopback sink', async (t) => {
     await signIn(p, fwd, replayToken);
     await p.getByRole('link', { name: 'Forwarding' }).click();
     await p.getByRole('article', { name: 'Destination sink' }).waitFor();
-    await p.getByText('Start a replay').click();
+    const form = p.locator('details', { has: p.locator('summary', { hasText: 'Start a replay' }) });
+    assert.equal(await form.getAttribute('open'), '', 'the replay form is open');
     await p.getByLabel('WABA ids (comma-separated)').fill(STORY_WABA);
     await p.getByLabel('Fields (comma-separated)').fill('account_review_update');
     await p.getByRole('button', { name: 'Start replay' }).click();
@@ -352,6 +353,18 @@ test('a replay runs to completion against a loopback sink', async (t) => {
     assert.equal(replayed.length, expected);
     assert.ok(replayed.every((r) => r.ok), 'every replayed request verifies with the sink secret');
     await screenshot(p, 'replay-done');
+
+    // A replay of everything, paced at 5 events/s, is still running when cancelled.
+    await form.locator('summary').click();  // the form is folded while a replay is shown
+    assert.equal(await p.getByLabel('Fields (comma-separated)').inputValue(), '');
+    const before = p.url();
+    await p.getByRole('button', { name: 'Start replay' }).click();
+    await p.waitForURL((u) => u.href !== before && /replay=/.test(u.href));
+    const running = p.locator('li.replay.selected');
+    await running.getByText('running').waitFor();
+    await running.getByRole('button', { name: 'Cancel' }).click();
+    await running.getByText('cancelled').waitFor();
+    assert.equal(await running.getByRole('button', { name: 'Cancel' }).count(), 0);
     await p.close();
   } finally {
     await fwd.stop();

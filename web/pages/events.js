@@ -164,7 +164,7 @@ function liveTail(filters, after) {
     let delay = 1000;
     while (!signal.aborted) {
       try {
-        const path = `/api/v1/events/stream?${qs({ waba_id: filters.waba_id, field: filters.field, after: lastSeq })}`;
+        const path = `/api/v1/events/stream?${qs({ waba_id: filters.waba_id, field: filters.field, include_duplicates: filters.include_duplicates, after: lastSeq })}`;
         await readEventStream(path, {
           signal,
           lastEventId: lastSeq,

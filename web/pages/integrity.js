@@ -37,7 +37,9 @@ export async function render(main) {
     try {
       out.replaceChildren(result(await api('/api/v1/journal/verify')));
     } catch (e) {
-      out.replaceChildren(stateBox('error', describeError(e)));
+      out.replaceChildren(e.status === 409
+        ? stateBox('info', 'A verification is already running (started by someone else): ask again in a moment.')
+        : stateBox('error', describeError(e)));
     } finally {
       button.disabled = false;
     }
