@@ -1,6 +1,6 @@
 // Forwarding: lag and failures per destination; replays started with filters, watched to
 // the end, cancelled. Starting and cancelling need a replay-scope token.
-import { h, stateBox, badge, idWithCopy, facts } from '../lib/dom.js';
+import { h, stateBox, badge, facts } from '../lib/dom.js';
 import { api, describeError } from '../lib/api.js';
 import { go, href } from '../lib/route.js';
 import { time, number, relative, fromLocalInput } from '../lib/format.js';
