@@ -292,9 +292,6 @@ test('live tail reads the event stream, puts new events on top and resumes after
 });
 
 test('live tail shows a new event without reloading', async (t) => {
-  const probe = await fetch(`${server.url}/api/v1/events/stream`, { headers: { Authorization: `Bearer ${readToken}` }, signal: AbortSignal.timeout(5000) }).catch(() => null);
-  if (probe) await probe.body?.cancel();
-  if (!probe || probe.status !== 200) { t.skip('this build has no event stream'); return; }
   await page.goto(`${server.url}/#/events`);
   await page.getByRole('button', { name: 'Live tail: off' }).click();
   await page.getByText('Live: waiting for new events').waitFor();
@@ -321,8 +318,6 @@ function startSink(secret) {
 }
 
 test('a replay runs to completion against a loopback sink', async (t) => {
-  const help = execFileSync(BINARY, ['serve', '--help'], { encoding: 'utf8' });
-  if (!help.includes('--destination')) { t.skip('this build has no forwarding (--destination)'); return; }
   const sinkSecret = 'sink-secret';
   const { sink, received, port } = await startSink(sinkSecret);
   const fwd = await startServer({
@@ -332,7 +327,6 @@ test('a replay runs to completion against a loopback sink', async (t) => {
   try {
     const replayToken = createToken(fwd, 'replay', 'replayer');
     const api = (path) => fetch(`${fwd.url}${path}`, { headers: { Authorization: `Bearer ${replayToken}` } });
-    if ((await api('/api/v1/destinations')).status === 404) { t.skip('this build has no forwarding API'); return; }
     simulate(fwd);
     const expected = (await (await api(`/api/v1/events?waba_id=${STORY_WABA}&field=account_review_update&limit=1000`)).json()).events.length;
     const p = await newPage();
