@@ -176,34 +176,28 @@ Result<storage::Replay> Forwarding::StartReplay(const ReplayRequest& request,
   return replay;
 }
 
+void Forwarding::WithLiveProgress(storage::Replay& r) const {
+  // Stored progress lags by up to persist_every while a replay runs here.
+  if (r.status != storage::ReplayStatus::kRunning) return;
+  ReplayRunner* runner = RunnerFor(r.destination);
+  if (runner == nullptr) return;
+  if (auto live = runner->Progress(r.id)) {
+    r.sent = live->sent;
+    r.failed = live->failed;
+    r.last_seq = live->last_seq;
+  }
+}
+
 Result<std::optional<storage::Replay>> Forwarding::GetReplay(std::int64_t id) {
   auto stored = deps_.state.ReplayById(id);
-  if (!stored.ok() || !stored.value()) return stored;
-  storage::Replay& r = *stored.value();
-  if (r.status == storage::ReplayStatus::kRunning) {
-    if (ReplayRunner* runner = RunnerFor(r.destination)) {
-      if (auto live = runner->Progress(id)) {
-        r.sent = live->sent;
-        r.failed = live->failed;
-        r.last_seq = live->last_seq;
-      }
-    }
-  }
+  if (stored.ok() && stored.value()) WithLiveProgress(*stored.value());
   return stored;
 }
 
 Result<std::vector<storage::Replay>> Forwarding::ListReplays(int limit) {
   auto list = deps_.state.Replays(limit);
-  if (!list.ok()) return list;
-  for (storage::Replay& r : list.value()) {
-    if (r.status != storage::ReplayStatus::kRunning) continue;
-    if (ReplayRunner* runner = RunnerFor(r.destination)) {
-      if (auto live = runner->Progress(r.id)) {
-        r.sent = live->sent;
-        r.failed = live->failed;
-        r.last_seq = live->last_seq;
-      }
-    }
+  if (list.ok()) {
+    for (storage::Replay& r : list.value()) WithLiveProgress(r);
   }
   return list;
 }

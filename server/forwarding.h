@@ -79,6 +79,8 @@ class Forwarding {
   Forwarding(std::vector<Destination> destinations, ForwardingOptions options, Deps deps);
   const Destination* Find(const std::string& name) const;
   ReplayRunner* RunnerFor(const std::string& name) const;
+  // Overlays the progress of `replay` when it is running here.
+  void WithLiveProgress(storage::Replay& replay) const;
 
   const std::vector<Destination> destinations_;  // never resized: workers hold references
   const ForwardingOptions options_;

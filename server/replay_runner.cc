@@ -166,8 +166,8 @@ void ReplayRunner::RunJob(Job& job) {
       if (!request.ok()) {
         spdlog::warn("replay {}: building event {} failed: {}", id, event.seq,
                      request.status().message());
-        if (job.cancel.WaitFor(kReadRetry)) break;
-        break;  // read again from last_seq
+        job.cancel.WaitFor(kReadRetry);
+        break;  // read again from last_seq (or notice the cancel)
       }
       if (request.value()) r = deliverer.Deliver(*request.value(), event.seq, id, job.cancel);
       if (r == DeliveryResult::kInterrupted) break;

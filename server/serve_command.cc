@@ -8,6 +8,7 @@
 #include "server/commands.h"
 #include "server/config.h"
 #include "server/service.h"
+#include "server/stop_signals.h"
 #include "storage/digest.h"
 #include <signal.h>
 
@@ -33,14 +34,6 @@ void FillDemoSecrets(ServeConfig& config) {
   if (need_token) std::cout << "  verify token: " << config.verify_token << '\n';
 }
 
-// Blocks until SIGINT or SIGTERM. The signals are blocked in every thread (the mask is set
-// before any thread starts), so only this sigwait sees them.
-int WaitForStopSignal(const sigset_t& stop_signals) {
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  return sig;
-}
-
 }  // namespace
 
 int RunServe(const std::vector<std::string>& args, const Environment& env) {
@@ -62,18 +55,8 @@ int RunServe(const std::vector<std::string>& args, const Environment& env) {
   ServeConfig config = std::move(config_or.value());
   if (config.demo) FillDemoSecrets(config);
 
-  ::signal(SIGPIPE, SIG_IGN);  // a vanished peer must not kill the process
   ::signal(SIGXFSZ, SIG_IGN);  // a file-size limit must fail the commit (503), not the process
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  // A shell starts background jobs with SIGINT ignored, and an ignored signal never
-  // reaches sigwait: restore the default disposition (they stay blocked, so still only
-  // sigwait sees them).
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
+  const sigset_t stop_signals = BlockStopSignals();
 
   auto service = Service::Start(config);
   if (!service.ok()) {

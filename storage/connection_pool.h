@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <SQLiteCpp/Exception.h>
+
+#include "storage/database.h"
 #include "storage/status.h"
 
 namespace SQLite {
@@ -46,6 +49,18 @@ class ConnectionPool {
 
   // Waits until a connection is free.
   Lease Acquire();
+
+  // Runs `body(db)` on a leased connection and returns its value; a SQLite exception
+  // becomes a Status (Unavailable or Internal) whose message starts with `what`.
+  template <typename T, typename Body>
+  Result<T> Read(const char* what, Body body) {
+    auto lease = Acquire();
+    try {
+      return body(lease.db());
+    } catch (const SQLite::Exception& e) {
+      return StatusFromSqlite(e.getErrorCode(), std::string(what) + ": " + e.what());
+    }
+  }
 
  private:
   ConnectionPool() = default;

@@ -77,16 +77,6 @@ std::vector<Replay> ReadReplays(SQLite::Statement& q) {
 
 struct SqliteForwardStateReader::Impl {
   std::unique_ptr<ConnectionPool> pool;
-
-  template <typename T, typename Body>
-  Result<T> Read(const char* what, Body body) {
-    auto lease = pool->Acquire();
-    try {
-      return body(lease.db());
-    } catch (const SQLite::Exception& e) {
-      return StatusFromSqlite(e.getErrorCode(), std::string(what) + ": " + e.what());
-    }
-  }
 };
 
 SqliteForwardStateReader::SqliteForwardStateReader(std::unique_ptr<Impl> impl)
@@ -104,7 +94,7 @@ Result<std::unique_ptr<SqliteForwardStateReader>> SqliteForwardStateReader::Open
 
 Result<std::map<std::string, DestinationCursor>> SqliteForwardStateReader::Cursors() {
   using Map = std::map<std::string, DestinationCursor>;
-  return impl_->Read<Map>("reading destination cursors", [](SQLite::Database& db) {
+  return impl_->pool->Read<Map>("reading destination cursors", [](SQLite::Database& db) {
     SQLite::Statement q(db, kCursors);
     Map out;
     while (q.executeStep()) {
@@ -123,7 +113,7 @@ Result<std::map<std::string, DestinationCursor>> SqliteForwardStateReader::Curso
 Result<std::map<std::string, ForwardStateReader::LiveFailures>>
 SqliteForwardStateReader::Failures() {
   using Map = std::map<std::string, LiveFailures>;
-  return impl_->Read<Map>("reading forwarding failures", [](SQLite::Database& db) {
+  return impl_->pool->Read<Map>("reading forwarding failures", [](SQLite::Database& db) {
     Map out;
     SQLite::Statement given_up(db, kGivenUp);
     while (given_up.executeStep()) {
@@ -140,7 +130,7 @@ SqliteForwardStateReader::Failures() {
 
 Result<std::vector<ForwardAttempt>> SqliteForwardStateReader::AttemptsFor(std::int64_t seq) {
   using List = std::vector<ForwardAttempt>;
-  return impl_->Read<List>("reading forward attempts", [&](SQLite::Database& db) {
+  return impl_->pool->Read<List>("reading forward attempts", [&](SQLite::Database& db) {
     SQLite::Statement q(db, kAttemptsFor);
     q.bind(1, seq);
     List out;
@@ -150,7 +140,7 @@ Result<std::vector<ForwardAttempt>> SqliteForwardStateReader::AttemptsFor(std::i
 }
 
 Result<std::vector<Replay>> SqliteForwardStateReader::Replays(int limit) {
-  return impl_->Read<std::vector<Replay>>("listing replays", [&](SQLite::Database& db) {
+  return impl_->pool->Read<std::vector<Replay>>("listing replays", [&](SQLite::Database& db) {
     SQLite::Statement q(db, kReplays);
     q.bind(1, limit);
     return ReadReplays(q);
@@ -158,20 +148,21 @@ Result<std::vector<Replay>> SqliteForwardStateReader::Replays(int limit) {
 }
 
 Result<std::optional<Replay>> SqliteForwardStateReader::ReplayById(std::int64_t id) {
-  return impl_->Read<std::optional<Replay>>("reading a replay",
-                                            [&](SQLite::Database& db) -> std::optional<Replay> {
-                                              SQLite::Statement q(db, kReplayById);
-                                              q.bind(1, id);
-                                              if (!q.executeStep()) return std::nullopt;
-                                              return ReadReplay(q);
-                                            });
+  return impl_->pool->Read<std::optional<Replay>>(
+      "reading a replay", [&](SQLite::Database& db) -> std::optional<Replay> {
+        SQLite::Statement q(db, kReplayById);
+        q.bind(1, id);
+        if (!q.executeStep()) return std::nullopt;
+        return ReadReplay(q);
+      });
 }
 
 Result<std::vector<Replay>> SqliteForwardStateReader::RunningReplays() {
-  return impl_->Read<std::vector<Replay>>("listing running replays", [](SQLite::Database& db) {
-    SQLite::Statement q(db, kRunningReplays);
-    return ReadReplays(q);
-  });
+  return impl_->pool->Read<std::vector<Replay>>("listing running replays",
+                                                [](SQLite::Database& db) {
+                                                  SQLite::Statement q(db, kRunningReplays);
+                                                  return ReadReplays(q);
+                                                });
 }
 
 }  // namespace wj::storage

@@ -187,27 +187,12 @@ void AddEventConditions(QueryBuilder& b, const EventFilter& f) {
   if (!f.include_duplicates) b.Sql(" AND duplicate_of IS NULL");
 }
 
-Status ReadFailure(const SQLite::Exception& e, const char* what) {
-  return StatusFromSqlite(e.getErrorCode(), std::string(what) + ": " + e.what());
-}
-
 }  // namespace
 
 std::span<const std::string_view> AuditFields() { return kAuditFields; }
 
 struct SqliteJournalReader::Impl {
   std::unique_ptr<ConnectionPool> pool;
-
-  // Runs `body` on a leased connection, turning SQLite exceptions into a Status.
-  template <typename T, typename Body>
-  Result<T> Read(const char* what, Body body) {
-    auto lease = pool->Acquire();
-    try {
-      return body(lease.db());
-    } catch (const SQLite::Exception& e) {
-      return ReadFailure(e, what);
-    }
-  }
 };
 
 SqliteJournalReader::SqliteJournalReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -223,7 +208,7 @@ Result<std::unique_ptr<SqliteJournalReader>> SqliteJournalReader::Open(const std
 }
 
 Result<JournalStats> SqliteJournalReader::Stats() {
-  return impl_->Read<JournalStats>("reading journal stats", [](SQLite::Database& db) {
+  return impl_->pool->Read<JournalStats>("reading journal stats", [](SQLite::Database& db) {
     SQLite::Statement q(db, kStats);
     q.executeStep();
     return JournalStats{q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
@@ -237,7 +222,7 @@ Result<EventPage> SqliteJournalReader::Events(const EventFilter& f) {
   b.Sql(f.descending ? " ORDER BY seq DESC" : " ORDER BY seq ASC");
   // One row more than asked tells whether another page follows.
   b.Condition(" LIMIT ?", limit + 1);
-  return impl_->Read<EventPage>("listing events", [&](SQLite::Database& db) {
+  return impl_->pool->Read<EventPage>("listing events", [&](SQLite::Database& db) {
     SQLite::Statement q = b.Prepare(db);
     EventPage page;
     page.events.reserve(static_cast<std::size_t>(limit));
@@ -255,7 +240,7 @@ Result<EventPage> SqliteJournalReader::Events(const EventFilter& f) {
 Result<std::int64_t> SqliteJournalReader::CountEvents(const EventFilter& f) {
   QueryBuilder b("SELECT count(*) FROM events WHERE 1");
   AddEventConditions(b, f);
-  return impl_->Read<std::int64_t>("counting events", [&](SQLite::Database& db) {
+  return impl_->pool->Read<std::int64_t>("counting events", [&](SQLite::Database& db) {
     SQLite::Statement q = b.Prepare(db);
     q.executeStep();
     return q.getColumn(0).getInt64();
@@ -263,7 +248,7 @@ Result<std::int64_t> SqliteJournalReader::CountEvents(const EventFilter& f) {
 }
 
 Result<std::optional<StoredEvent>> SqliteJournalReader::Event(std::int64_t seq) {
-  return impl_->Read<std::optional<StoredEvent>>(
+  return impl_->pool->Read<std::optional<StoredEvent>>(
       "reading an event", [&](SQLite::Database& db) -> std::optional<StoredEvent> {
         SQLite::Statement q(db, kEventBySeq);
         q.bind(1, seq);
@@ -273,15 +258,16 @@ Result<std::optional<StoredEvent>> SqliteJournalReader::Event(std::int64_t seq) 
 }
 
 Result<std::vector<StoredEvent>> SqliteJournalReader::DuplicatesOf(std::int64_t seq) {
-  return impl_->Read<std::vector<StoredEvent>>("reading duplicates", [&](SQLite::Database& db) {
-    SQLite::Statement q(db, kDuplicatesOf);
-    q.bind(1, seq);
-    return ReadEvents(q);
-  });
+  return impl_->pool->Read<std::vector<StoredEvent>>("reading duplicates",
+                                                     [&](SQLite::Database& db) {
+                                                       SQLite::Statement q(db, kDuplicatesOf);
+                                                       q.bind(1, seq);
+                                                       return ReadEvents(q);
+                                                     });
 }
 
 Result<std::optional<StoredDelivery>> SqliteJournalReader::Delivery(std::int64_t id) {
-  return impl_->Read<std::optional<StoredDelivery>>(
+  return impl_->pool->Read<std::optional<StoredDelivery>>(
       "reading a delivery", [&](SQLite::Database& db) -> std::optional<StoredDelivery> {
         SQLite::Statement q(db, kDeliveryById);
         q.bind(1, id);
@@ -310,48 +296,52 @@ Result<std::optional<StoredDelivery>> SqliteJournalReader::Delivery(std::int64_t
 Result<std::vector<StoredEvent>> SqliteJournalReader::MessageEvents(const std::string& wamid,
                                                                     bool include_duplicates,
                                                                     int limit) {
-  return impl_->Read<std::vector<StoredEvent>>("reading a message", [&](SQLite::Database& db) {
-    SQLite::Statement q(db, kMessageEvents);
-    q.bindNoCopy(1, wamid);
-    q.bind(2, include_duplicates ? 1 : 0);
-    q.bind(3, limit);
-    return ReadEvents(q);
-  });
+  return impl_->pool->Read<std::vector<StoredEvent>>("reading a message",
+                                                     [&](SQLite::Database& db) {
+                                                       SQLite::Statement q(db, kMessageEvents);
+                                                       q.bindNoCopy(1, wamid);
+                                                       q.bind(2, include_duplicates ? 1 : 0);
+                                                       q.bind(3, limit);
+                                                       return ReadEvents(q);
+                                                     });
 }
 
 Result<std::vector<WabaSummary>> SqliteJournalReader::Wabas() {
-  return impl_->Read<std::vector<WabaSummary>>("reading WABA counts", [](SQLite::Database& db) {
-    SQLite::Statement q(db, kWabaCounts);
-    std::vector<WabaSummary> out;
-    while (q.executeStep()) {
-      std::string waba_id = q.getColumn(0).getString();
-      if (out.empty() || out.back().waba_id != waba_id) {
-        out.push_back({});
-        out.back().waba_id = std::move(waba_id);
-        out.back().first_seen_ms = q.getColumn(4).getInt64();
-      }
-      WabaSummary& w = out.back();
-      const FieldCount c{q.getColumn(2).getInt64(), q.getColumn(3).getInt64()};
-      w.fields[q.getColumn(1).getString()] = c;
-      w.events += c.events;
-      w.duplicates += c.duplicates;
-      w.first_seen_ms = std::min(w.first_seen_ms, q.getColumn(4).getInt64());
-      w.last_seen_ms = std::max(w.last_seen_ms, q.getColumn(5).getInt64());
-    }
-    return out;
-  });
+  return impl_->pool->Read<std::vector<WabaSummary>>(
+      "reading WABA counts", [](SQLite::Database& db) {
+        SQLite::Statement q(db, kWabaCounts);
+        std::vector<WabaSummary> out;
+        while (q.executeStep()) {
+          std::string waba_id = q.getColumn(0).getString();
+          if (out.empty() || out.back().waba_id != waba_id) {
+            out.push_back({});
+            out.back().waba_id = std::move(waba_id);
+            out.back().first_seen_ms = q.getColumn(4).getInt64();
+          }
+          WabaSummary& w = out.back();
+          const FieldCount c{q.getColumn(2).getInt64(), q.getColumn(3).getInt64()};
+          w.fields[q.getColumn(1).getString()] = c;
+          w.events += c.events;
+          w.duplicates += c.duplicates;
+          w.first_seen_ms = std::min(w.first_seen_ms, q.getColumn(4).getInt64());
+          w.last_seen_ms = std::max(w.last_seen_ms, q.getColumn(5).getInt64());
+        }
+        return out;
+      });
 }
 
 Result<std::vector<DailyCount>> SqliteJournalReader::DailyCounts(const std::string& waba_id,
                                                                  std::int64_t from_day) {
-  return impl_->Read<std::vector<DailyCount>>("reading daily counts", [&](SQLite::Database& db) {
-    SQLite::Statement q(db, kDailyCounts);
-    q.bindNoCopy(1, waba_id);
-    q.bind(2, from_day);
-    std::vector<DailyCount> out;
-    while (q.executeStep()) out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64()});
-    return out;
-  });
+  return impl_->pool->Read<std::vector<DailyCount>>(
+      "reading daily counts", [&](SQLite::Database& db) {
+        SQLite::Statement q(db, kDailyCounts);
+        q.bindNoCopy(1, waba_id);
+        q.bind(2, from_day);
+        std::vector<DailyCount> out;
+        while (q.executeStep())
+          out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64()});
+        return out;
+      });
 }
 
 Result<AuditTimeline> SqliteJournalReader::Audit(const AuditFilter& f) {
@@ -363,7 +353,7 @@ Result<AuditTimeline> SqliteJournalReader::Audit(const AuditFilter& f) {
   if (f.until_ms) b.Condition(" AND received_at < ?", *f.until_ms);
   b.Sql(kAuditNewestFirst);
   b.Condition(" LIMIT ?", limit + 1);
-  return impl_->Read<AuditTimeline>("reading an audit timeline", [&](SQLite::Database& db) {
+  return impl_->pool->Read<AuditTimeline>("reading an audit timeline", [&](SQLite::Database& db) {
     SQLite::Statement q = b.Prepare(db);
     AuditTimeline out;
     while (q.executeStep()) {
@@ -391,7 +381,7 @@ Result<std::optional<StoredEvent>> SqliteJournalReader::LatestAuditEvent(
   }
   b.Sql(kAuditNewestFirst);
   b.Sql(" LIMIT 1");
-  return impl_->Read<std::optional<StoredEvent>>(
+  return impl_->pool->Read<std::optional<StoredEvent>>(
       "reading an audit event", [&](SQLite::Database& db) -> std::optional<StoredEvent> {
         SQLite::Statement q = b.Prepare(db);
         if (!q.executeStep()) return std::nullopt;
@@ -400,32 +390,32 @@ Result<std::optional<StoredEvent>> SqliteJournalReader::LatestAuditEvent(
 }
 
 Result<std::vector<SubscriptionCheck>> SqliteJournalReader::LatestSubscriptionChecks() {
-  return impl_->Read<std::vector<SubscriptionCheck>>("reading subscription checks",
-                                                     [](SQLite::Database& db) {
-                                                       SQLite::Statement q(db, kLatestChecks);
-                                                       return ReadChecks(q);
-                                                     });
+  return impl_->pool->Read<std::vector<SubscriptionCheck>>("reading subscription checks",
+                                                           [](SQLite::Database& db) {
+                                                             SQLite::Statement q(db, kLatestChecks);
+                                                             return ReadChecks(q);
+                                                           });
 }
 
 Result<std::vector<SubscriptionCheck>> SqliteJournalReader::SubscriptionHistory(
     const std::string& waba_id, int limit) {
-  return impl_->Read<std::vector<SubscriptionCheck>>("reading subscription history",
-                                                     [&](SQLite::Database& db) {
-                                                       SQLite::Statement q(db, kCheckHistory);
-                                                       q.bindNoCopy(1, waba_id);
-                                                       q.bind(2, limit);
-                                                       return ReadChecks(q);
-                                                     });
+  return impl_->pool->Read<std::vector<SubscriptionCheck>>("reading subscription history",
+                                                           [&](SQLite::Database& db) {
+                                                             SQLite::Statement q(db, kCheckHistory);
+                                                             q.bindNoCopy(1, waba_id);
+                                                             q.bind(2, limit);
+                                                             return ReadChecks(q);
+                                                           });
 }
 
 Result<std::vector<SubscriptionCheck>> SqliteJournalReader::SubscriptionChanges(
     const std::string& waba_id) {
-  return impl_->Read<std::vector<SubscriptionCheck>>("reading subscription changes",
-                                                     [&](SQLite::Database& db) {
-                                                       SQLite::Statement q(db, kCheckChanges);
-                                                       q.bindNoCopy(1, waba_id);
-                                                       return ReadChecks(q);
-                                                     });
+  return impl_->pool->Read<std::vector<SubscriptionCheck>>("reading subscription changes",
+                                                           [&](SQLite::Database& db) {
+                                                             SQLite::Statement q(db, kCheckChanges);
+                                                             q.bindNoCopy(1, waba_id);
+                                                             return ReadChecks(q);
+                                                           });
 }
 
 }  // namespace wj::storage

@@ -136,6 +136,32 @@ inline std::string DescribeExit(int status) {
   return fmt::format("ended with wait status {}", status);
 }
 
+// Forks and execs `binary` with `args`, its stdout into a new pipe (the read end goes to
+// `stdout_read`); stderr is shared. `tool` names the benchmark in the child's failure line.
+inline pid_t SpawnWithStdout(std::string_view tool, const std::string& binary,
+                             const std::vector<std::string>& args, UniqueFd* stdout_read) {
+  std::array<int, 2> fds;
+  if (::pipe2(fds.data(), O_CLOEXEC) != 0) ThrowErrno("pipe2");
+  UniqueFd read_end(fds[0]);
+  UniqueFd write_end(fds[1]);
+  // Built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> argv_strings = {binary};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_strings) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const std::string failed = fmt::format("{}: could not start {}\n", tool, binary);
+  const pid_t pid = ::fork();
+  if (pid < 0) ThrowErrno("fork");
+  if (pid == 0) {
+    if (::dup2(write_end.get(), STDOUT_FILENO) >= 0) ::execv(argv[0], argv.data());
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, failed.data(), failed.size());
+    ::_exit(127);
+  }
+  *stdout_read = std::move(read_end);
+  return pid;
+}
+
 // A running `waba-journal serve`. Start() returns once the server has printed the port it
 // listens on; its later output is drained by a thread, which passes warnings and errors on
 // to stderr. Stop() (or the destructor) sends SIGTERM and reaps it.
@@ -200,27 +226,8 @@ class ServerProcess {
   explicit ServerProcess(std::string_view tool) : tool_(tool) {}
 
   void Spawn(const std::string& binary, const std::vector<std::string>& args) {
-    std::array<int, 2> fds;
-    if (::pipe2(fds.data(), O_CLOEXEC) != 0) ThrowErrno("pipe2");
-    UniqueFd read_end(fds[0]);
-    UniqueFd write_end(fds[1]);
-    // Built before fork: the child may only make async-signal-safe calls.
-    std::vector<std::string> argv_strings = {binary};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    const std::string failed = tool_ + ": could not start the server\n";
-
-    const pid_t pid = ::fork();
-    if (pid < 0) ThrowErrno("fork");
-    if (pid == 0) {
-      if (::dup2(write_end.get(), STDOUT_FILENO) >= 0) ::execv(argv[0], argv.data());
-      [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, failed.data(), failed.size());
-      ::_exit(127);
-    }
+    const pid_t pid = SpawnWithStdout(tool_, binary, args, &stdout_);
     pid_ = pid;
-    stdout_ = std::move(read_end);
     // The raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.
     pidfd_ = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (pidfd_.get() < 0) ThrowErrno("pidfd_open");
@@ -352,6 +359,30 @@ inline Result<std::string> ServerBinary(std::string binary) {
         "server binary {} is not executable: {} (use --binary)", binary, std::strerror(errno)));
   }
   return binary;
+}
+
+// A benchmark's main(): parses the flags with `parse` (2 and a one-line message on bad
+// flags), prints `usage` for --help, runs `run` and turns an escaping exception (a setup
+// failure) into 1 and a message naming `tool`.
+template <typename Parse, typename Run>
+int BenchMain(std::string_view tool, int argc, char** argv, std::string_view usage, Parse parse,
+              Run run) {
+  const auto options =
+      parse(std::span<char* const>(argv + 1, static_cast<std::size_t>(argc > 0 ? argc - 1 : 0)));
+  if (!options.ok()) {
+    std::cerr << tool << ": " << options.status().message() << '\n';
+    return 2;
+  }
+  if (options->help) {
+    std::cout << usage;
+    return 0;
+  }
+  try {
+    return run(options.value());
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": " << e.what() << '\n';
+    return 1;
+  }
 }
 
 }  // namespace wj::bench

@@ -764,20 +764,6 @@ int RunBenchmark(const Options& options) {
 }  // namespace wj::bench
 
 int main(int argc, char** argv) {
-  const auto options = wj::bench::ParseOptions(
-      std::span<char* const>(argv + 1, static_cast<std::size_t>(argc > 0 ? argc - 1 : 0)));
-  if (!options.ok()) {
-    std::cerr << "wj-bench: " << options.status().message() << '\n';
-    return 2;
-  }
-  if (options->help) {
-    std::cout << wj::bench::kUsage;
-    return 0;
-  }
-  try {
-    return wj::bench::RunBenchmark(options.value());
-  } catch (const std::exception& e) {
-    std::cerr << "wj-bench: " << e.what() << '\n';
-    return 1;
-  }
+  return wj::bench::BenchMain("wj-bench", argc, argv, wj::bench::kUsage, wj::bench::ParseOptions,
+                              wj::bench::RunBenchmark);
 }

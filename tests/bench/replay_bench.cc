@@ -201,32 +201,6 @@ Result<Options> ParseOptions(std::span<char* const> args) {
 // ---------------------------------------------------------------------------------------
 // Child processes other than the server: the sink, and one-shot commands.
 
-// Forks and execs `binary` with `args`, its stdout into a new pipe (returned: the read end);
-// stderr is shared.
-pid_t SpawnWithStdout(const std::string& binary, const std::vector<std::string>& args,
-                      UniqueFd* stdout_read) {
-  std::array<int, 2> fds;
-  if (::pipe2(fds.data(), O_CLOEXEC) != 0) ThrowErrno("pipe2");
-  UniqueFd read_end(fds[0]);
-  UniqueFd write_end(fds[1]);
-  // Built before fork: the child may only make async-signal-safe calls.
-  std::vector<std::string> argv_strings = {binary};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const std::string failed = fmt::format("{}: could not start {}\n", kTool, binary);
-  const pid_t pid = ::fork();
-  if (pid < 0) ThrowErrno("fork");
-  if (pid == 0) {
-    if (::dup2(write_end.get(), STDOUT_FILENO) >= 0) ::execv(argv[0], argv.data());
-    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, failed.data(), failed.size());
-    ::_exit(127);
-  }
-  *stdout_read = std::move(read_end);
-  return pid;
-}
-
 int WaitFor(pid_t pid) {
   int status = 0;
   pid_t reaped = 0;
@@ -240,7 +214,7 @@ int WaitFor(pid_t pid) {
 // Runs a command to its end; returns its stdout, or throws naming how it failed.
 std::string RunCommand(const std::string& binary, const std::vector<std::string>& args) {
   UniqueFd out;
-  const pid_t pid = SpawnWithStdout(binary, args, &out);
+  const pid_t pid = SpawnWithStdout(kTool, binary, args, &out);
   std::string text;
   std::array<char, 4096> buffer;
   for (;;) {
@@ -262,7 +236,7 @@ class SinkProcess {
   static std::unique_ptr<SinkProcess> Start(const std::string& binary) {
     std::unique_ptr<SinkProcess> sink(new SinkProcess());
     sink->pid_ = SpawnWithStdout(
-        binary, {"--listen", "127.0.0.1:0", "--secret", std::string(kSinkSecret), "--quiet"},
+        kTool, binary, {"--listen", "127.0.0.1:0", "--secret", std::string(kSinkSecret), "--quiet"},
         &sink->stdout_);
     sink->WaitUntilListening();
     return sink;
@@ -912,20 +886,6 @@ int RunBenchmark(const Options& options) {
 }  // namespace wj::bench
 
 int main(int argc, char** argv) {
-  const auto options = wj::bench::ParseOptions(
-      std::span<char* const>(argv + 1, static_cast<std::size_t>(argc > 0 ? argc - 1 : 0)));
-  if (!options.ok()) {
-    std::cerr << "wj-replay-bench: " << options.status().message() << '\n';
-    return 2;
-  }
-  if (options->help) {
-    std::cout << wj::bench::kUsage;
-    return 0;
-  }
-  try {
-    return wj::bench::RunBenchmark(options.value());
-  } catch (const std::exception& e) {
-    std::cerr << "wj-replay-bench: " << e.what() << '\n';
-    return 1;
-  }
+  return wj::bench::BenchMain("wj-replay-bench", argc, argv, wj::bench::kUsage,
+                              wj::bench::ParseOptions, wj::bench::RunBenchmark);
 }

@@ -9,6 +9,7 @@
 
 #include "server/cli_flags.h"
 #include "server/http_server.h"
+#include "server/stop_signals.h"
 #include "tests/support/fake_graph_api.h"
 #include <signal.h>
 
@@ -69,16 +70,7 @@ int main(int argc, char** argv) {
     throttles.push_back({spec.substr(0, eq), minutes});
   }
 
-  ::signal(SIGPIPE, SIG_IGN);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
-  // A shell starts background jobs with SIGINT ignored, and an ignored signal never
-  // reaches sigwait: take the default back (blocked, it now waits for sigwait).
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
+  const sigset_t stop_signals = wj::server::BlockStopSignals();  // before any thread starts
 
   try {
     FakeGraphApi fake(listen.value(), [](const FakeGraphApi::Call& call) {
@@ -98,8 +90,7 @@ int main(int argc, char** argv) {
       fake.SetThrottle(t.waba, t.minutes);
     }
     std::cout << "fake graph api on " << fake.BaseUrl() << std::endl;
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    wj::server::WaitForStopSignal(stop_signals);
   } catch (const std::exception& e) {
     std::cerr << "wj-fake-graph: " << e.what() << '\n';
     return 1;

@@ -21,6 +21,7 @@
 #include "server/json_response.h"
 #include "server/router.h"
 #include "server/signature.h"
+#include "server/stop_signals.h"
 #include <signal.h>
 
 namespace {
@@ -148,16 +149,7 @@ int main(int argc, char** argv) {
     return Fail("--threads must be 1-64");
   }
 
-  ::signal(SIGPIPE, SIG_IGN);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
-  // A shell starts background jobs with SIGINT ignored, and an ignored signal never
-  // reaches sigwait: take the default back (blocked, it now waits for sigwait).
-  ::signal(SIGINT, SIG_DFL);
-  ::signal(SIGTERM, SIG_DFL);
+  const sigset_t stop_signals = wj::server::BlockStopSignals();  // before any thread starts
 
   Sink sink(secrets, flags.IsSet("quiet"), flags.IsSet("fail"));
   auto router = std::make_shared<wj::server::Router>();
@@ -177,8 +169,7 @@ int main(int argc, char** argv) {
   const bool v6 = host.find(':') != std::string::npos;
   PrintLine("listening on http://" + (v6 ? "[" + host + "]" : host) + ":" +
             std::to_string(server.port()) + "/\n");
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  wj::server::WaitForStopSignal(stop_signals);
   server.Shutdown();
   PrintLine(sink.Summary());
   return 0;
