@@ -17,15 +17,15 @@ else
   # A node from elsewhere ships its own npm, which Debian's npm package conflicts with.
   command -v node >/dev/null && command -v npm >/dev/null || browser+=(nodejs npm)
   bash "$root/scripts/install-deps.sh" "${browser[@]}"
-  # playwright-core as published on npm, vendored in tests/web/vendor (the lock file pins its
-  # registry integrity hash): installs offline, so the tests do not depend on reaching the
-  # registry (behind a TLS-intercepting proxy, a fresh machine may not trust it).
+  # playwright-core from the npm registry, at the exact version and integrity hash pinned by
+  # tests/web/package-lock.json (npm ci fails on any mismatch); skipped when node_modules
+  # already has the locked version.
   web="$root/tests/web"
   if ! (cd "$web" && node -e '
       const want = require("./package-lock.json").packages["node_modules/playwright-core"].version;
       process.exit(require("./node_modules/playwright-core/package.json").version === want ? 0 : 1);
     ' 2>/dev/null); then
-    (cd "$web" && npm ci --offline --no-audit --no-fund --loglevel=error)
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
   fi
   build="$root/build-test"
   options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
