@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "storage/digest.h"
-#include "storage/journal.h"
+#include "storage/journal_writer.h"
 
 namespace wj::storage {
 

@@ -8,7 +8,7 @@
 namespace wj::storage {
 
 // The state of forwarding events to operator-configured destinations, as stored by
-// migrations/0004_forwarding.sql. Plain value types.
+// migrations/sqlite/0004_forwarding.sql. Plain value types.
 
 // Live forwarding's position for one destination: every matching event with seq <=
 // last_seq was delivered or given up.

@@ -12,7 +12,7 @@
 
 namespace wj::storage {
 
-// The read side of forwarding state (migrations/0004_forwarding.sql).
+// The read side of forwarding state (migrations/sqlite/0004_forwarding.sql).
 //
 // Thread-safety: implementations allow concurrent calls from any thread. Every call may
 // return Unavailable or Internal; none returns partial results.
@@ -39,27 +39,6 @@ class ForwardStateReader {
   virtual Result<std::optional<Replay>> ReplayById(std::int64_t id) = 0;
   // Replays still running (to resume at start), oldest first.
   virtual Result<std::vector<Replay>> RunningReplays() = 0;
-};
-
-// Reads through its own small pool of read-only connections.
-class SqliteForwardStateReader final : public ForwardStateReader {
- public:
-  // Returns NotFound when there is no database at `path` yet.
-  static Result<std::unique_ptr<SqliteForwardStateReader>> Open(const std::string& path,
-                                                                int connections = 2);
-  ~SqliteForwardStateReader() override;
-
-  Result<std::map<std::string, DestinationCursor>> Cursors() override;
-  Result<std::map<std::string, LiveFailures>> Failures() override;
-  Result<std::vector<ForwardAttempt>> AttemptsFor(std::int64_t seq) override;
-  Result<std::vector<Replay>> Replays(int limit) override;
-  Result<std::optional<Replay>> ReplayById(std::int64_t id) override;
-  Result<std::vector<Replay>> RunningReplays() override;
-
- private:
-  struct Impl;
-  explicit SqliteForwardStateReader(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace wj::storage

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "storage/journal.h"
+#include "storage/journal_writer.h"
 
 namespace wj::storage {
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,39 +25,28 @@ struct TokenRecord {
   std::optional<std::int64_t> revoked_at_ms;
 };
 
-// API tokens, stored as SHA-256 hashes beside the journal (table api_tokens).
+// API tokens, stored as SHA-256 hashes of their secrets beside the journal.
 //
-// Thread-safety: every method may be called from any thread (one connection, serialised).
+// Thread-safety: every method may be called from any thread.
 class TokenStore {
  public:
-  // For the `token` commands: creates and migrates the database when needed.
-  static Result<std::unique_ptr<TokenStore>> OpenWritable(const std::string& path);
-  // For the server's lookups. Returns NotFound when there is no database at `path`.
-  static Result<std::unique_ptr<TokenStore>> OpenReadOnly(const std::string& path);
-  ~TokenStore();
-  TokenStore(const TokenStore&) = delete;
-  TokenStore& operator=(const TokenStore&) = delete;
+  virtual ~TokenStore() = default;
 
   // Stores a token by the hash of its secret. InvalidArgument for an empty name or hash;
   // FailedPrecondition when the hash is already stored.
-  Result<TokenRecord> Create(const std::string& name, TokenScope scope,
-                             const std::vector<std::string>& waba_ids,
-                             const std::string& token_hash, std::int64_t now_ms);
+  virtual Result<TokenRecord> Create(const std::string& name, TokenScope scope,
+                                     const std::vector<std::string>& waba_ids,
+                                     const std::string& token_hash, std::int64_t now_ms) = 0;
 
   // The unrevoked token with this hash, or nullopt.
-  Result<std::optional<TokenRecord>> FindActive(const std::string& token_hash);
+  virtual Result<std::optional<TokenRecord>> FindActive(const std::string& token_hash) = 0;
 
   // Every token, revoked ones included, by id.
-  Result<std::vector<TokenRecord>> List();
+  virtual Result<std::vector<TokenRecord>> List() = 0;
 
   // Marks token `id` revoked. NotFound when there is no such token; revoking twice keeps
   // the first time.
-  Status Revoke(std::int64_t id, std::int64_t now_ms);
-
- private:
-  struct Impl;
-  explicit TokenStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  virtual Status Revoke(std::int64_t id, std::int64_t now_ms) = 0;
 };
 
 }  // namespace wj::storage

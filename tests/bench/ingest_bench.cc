@@ -54,9 +54,9 @@
 
 #include <spdlog/fmt/fmt.h>
 
-#include "server/http_client.h"
-#include "server/sample_deliveries.h"
-#include "server/signature.h"
+#include "server/http/http_client.h"
+#include "server/meta/sample_deliveries.h"
+#include "server/meta/signature.h"
 #include "storage/status.h"
 #include "tests/bench/bench_process.h"
 #include <fcntl.h>

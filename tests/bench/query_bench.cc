@@ -2,7 +2,7 @@
 // HTTP, while deliveries keep arriving.
 //
 // Load: a fresh journal (in its own temporary directory, or --db PATH) is filled with about
-// --events events appended straight through SqliteJournal::AppendBatch (2,000 deliveries per
+// --events events appended straight through JournalWriter::AppendBatch (2,000 deliveries per
 // transaction, synchronous=normal), each delivery parsed by ParseDeliveryBody exactly as the
 // server does. Bodies are the embedded real samples (server/samples, every field) re-serialised
 // compactly as Meta sends them, spread over 8 WABAs (skewed: 35 % of the traffic for the
@@ -76,13 +76,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
-#include "server/api_auth.h"
-#include "server/envelope_parser.h"
-#include "server/http_client.h"
-#include "server/sample_deliveries.h"
-#include "server/signature.h"
+#include "server/api/api_auth.h"
+#include "server/http/http_client.h"
+#include "server/meta/envelope_parser.h"
+#include "server/meta/sample_deliveries.h"
+#include "server/meta/signature.h"
 #include "storage/journal_reader.h"
-#include "storage/sqlite_journal.h"
+#include "storage/journal_store.h"
 #include "storage/status.h"
 #include "storage/token_store.h"
 #include "tests/bench/bench_process.h"
@@ -619,7 +619,7 @@ storage::DeliveryRecord MakeRecord(std::string body, std::int64_t received_at_ms
   return record;
 }
 
-LoadResult LoadJournal(storage::SqliteJournal& journal, const TemplateSet& set,
+LoadResult LoadJournal(storage::JournalWriter& journal, const TemplateSet& set,
                        const Options& options) {
   const auto start = Clock::now();
   DeliveryGenerator generator(set, "L", options.seed, kOtherFieldsShare);
@@ -700,7 +700,7 @@ struct JournalFacts {
 };
 
 JournalFacts ReadFacts(const std::string& db, std::uint64_t seed) {
-  auto reader = storage::SqliteJournalReader::Open(db, 1);
+  auto reader = storage::OpenJournalStore(db).value()->OpenReader(1);
   if (!reader.ok()) throw std::runtime_error("opening the journal: " + reader.status().message());
   JournalFacts facts;
   auto stats = reader.value()->Stats();
@@ -735,7 +735,7 @@ JournalFacts ReadFacts(const std::string& db, std::uint64_t seed) {
 std::string CreateReadToken(const std::string& db) {
   const std::string token = server::GenerateApiToken();
   if (token.empty()) throw std::runtime_error("no randomness available for a token");
-  auto store = storage::TokenStore::OpenWritable(db);
+  auto store = storage::OpenJournalStore(db).value()->OpenTokens(storage::Access::kWritable);
   if (!store.ok()) throw std::runtime_error("opening the token store: " + store.status().message());
   auto record = store.value()->Create("wj-query-bench", storage::TokenScope::kRead, {},
                                       server::HashApiToken(token), UnixMillisNow());
@@ -1015,8 +1015,9 @@ std::string FileSize(const std::string& path) {
 
 // Loads the journal at `db` unless it already has events.
 void PrepareJournal(const std::string& db, const TemplateSet& set, const Options& options) {
-  auto journal =
-      storage::SqliteJournal::Open(db, storage::DatabaseOptions{storage::SyncMode::kNormal});
+  auto journal = storage::OpenJournalStore(db, storage::StoreOptions{storage::SyncMode::kNormal})
+                     .value()
+                     ->OpenWriter();
   if (!journal.ok()) throw std::runtime_error("opening the journal: " + journal.status().message());
   const storage::JournalStats existing = journal.value()->Committed();
   if (existing.events > 0) {

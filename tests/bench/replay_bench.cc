@@ -80,9 +80,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 
-#include "server/http_client.h"
-#include "server/signature.h"
-#include "server/time_format.h"
+#include "server/http/http_client.h"
+#include "server/meta/signature.h"
+#include "server/util/time_format.h"
 #include "storage/status.h"
 #include "tests/bench/bench_process.h"
 #include <fcntl.h>

@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/envelope_parser.h"
-#include "server/json_scan.h"
+#include "server/meta/envelope_parser.h"
+#include "server/meta/json_scan.h"
 
 namespace {
 

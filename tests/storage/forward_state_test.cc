@@ -1,31 +1,28 @@
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Exception.h>
 #include <gtest/gtest.h>
 
+#include "storage/forward_records.h"
 #include "storage/forward_state_reader.h"
-#include "storage/sqlite_journal.h"
-#include "tests/support/temp_dir.h"
+#include "storage/journal_store.h"
+#include "storage/journal_writer.h"
+#include "tests/support/storage_engines.h"
 
 namespace wj::storage {
 namespace {
 
-using wj::testing::TempDir;
-
 constexpr std::int64_t kNow = 1'750'000'000'000;
 
-class ForwardStateTest : public ::testing::Test {
+class ForwardStateTest : public wj::testing::StorageTest {
  protected:
-  ForwardStateTest() {
-    auto journal = SqliteJournal::Open(dir_.File("journal.db"), {});
-    EXPECT_TRUE(journal.ok());
-    journal_ = std::move(journal.value());
-    auto reader = SqliteForwardStateReader::Open(dir_.File("journal.db"));
-    EXPECT_TRUE(reader.ok());
-    reader_ = std::move(reader.value());
+  void SetUp() override {
+    journal_ = Writer(NewDb());
+    ASSERT_NE(journal_, nullptr);
+    reader_ = ForwardReader(NewDb());
+    ASSERT_NE(reader_, nullptr);
   }
 
   static ForwardAttempt Attempt(std::int64_t seq, const std::string& destination, bool gave_up,
@@ -55,12 +52,11 @@ class ForwardStateTest : public ::testing::Test {
     return r;
   }
 
-  TempDir dir_;
-  std::unique_ptr<SqliteJournal> journal_;
-  std::unique_ptr<SqliteForwardStateReader> reader_;
+  std::unique_ptr<JournalWriter> journal_;
+  std::unique_ptr<ForwardStateReader> reader_;
 };
 
-TEST_F(ForwardStateTest, CursorsAreUpsertedAndNeverMoveBack) {
+TEST_P(ForwardStateTest, CursorsAreUpsertedAndNeverMoveBack) {
   ForwardUpdate u;
   u.cursors.push_back({"crm", 12, 40, kNow, kNow});
   u.cursors.push_back({"bot", 0, 7, kNow, std::nullopt});
@@ -79,7 +75,7 @@ TEST_F(ForwardStateTest, CursorsAreUpsertedAndNeverMoveBack) {
   EXPECT_FALSE(cursors.value().at("bot").last_success_at_ms.has_value());
 }
 
-TEST_F(ForwardStateTest, AttemptsAreListedPerEventAndCountedPerDestination) {
+TEST_P(ForwardStateTest, AttemptsAreListedPerEventAndCountedPerDestination) {
   ForwardUpdate u;
   u.attempts = {Attempt(5, "crm", false), Attempt(5, "crm", true), Attempt(6, "bot", false),
                 Attempt(5, "crm", true, 3)};
@@ -101,16 +97,19 @@ TEST_F(ForwardStateTest, AttemptsAreListedPerEventAndCountedPerDestination) {
   EXPECT_EQ(failures.value().at("bot").last->seq, 6);
 }
 
-TEST_F(ForwardStateTest, AttemptsAreAppendOnly) {
+TEST_P(ForwardStateTest, AttemptsAreAppendOnly) {
   ForwardUpdate u;
   u.attempts = {Attempt(1, "crm", false)};
   ASSERT_TRUE(journal_->ApplyForwardUpdate(u).ok());
-  SQLite::Database db(dir_.File("journal.db"), SQLite::OPEN_READWRITE);
-  EXPECT_THROW(db.exec("UPDATE forward_attempts SET error = 'x'"), SQLite::Exception);
-  EXPECT_THROW(db.exec("DELETE FROM forward_attempts"), SQLite::Exception);
+  EXPECT_NE(TryRaw(NewDb(), "UPDATE forward_attempts SET error = 'x'"), "");
+  EXPECT_NE(TryRaw(NewDb(), "DELETE FROM forward_attempts"), "");
+  auto attempts = reader_->AttemptsFor(1);
+  ASSERT_TRUE(attempts.ok()) << attempts.status().message();
+  ASSERT_EQ(attempts.value().size(), 1u);
+  EXPECT_EQ(attempts.value()[0].error, "HTTP 503");
 }
 
-TEST_F(ForwardStateTest, ReplaysAreCreatedAndMoveOnlyWhileRunning) {
+TEST_P(ForwardStateTest, ReplaysAreCreatedAndMoveOnlyWhileRunning) {
   auto id = journal_->CreateReplay(NewReplay());
   ASSERT_TRUE(id.ok());
   auto running = reader_->RunningReplays();
@@ -142,7 +141,7 @@ TEST_F(ForwardStateTest, ReplaysAreCreatedAndMoveOnlyWhileRunning) {
   EXPECT_FALSE(reader_->ReplayById(id.value() + 1).value().has_value());
 }
 
-TEST_F(ForwardStateTest, ReplaysAreListedNewestFirst) {
+TEST_P(ForwardStateTest, ReplaysAreListedNewestFirst) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(journal_->CreateReplay(NewReplay()).ok());
   auto list = reader_->Replays(2);
   ASSERT_TRUE(list.ok());
@@ -150,6 +149,8 @@ TEST_F(ForwardStateTest, ReplaysAreListedNewestFirst) {
   EXPECT_EQ(list.value()[0].id, 3);
   EXPECT_EQ(list.value()[1].id, 2);
 }
+
+WJ_INSTANTIATE_ON_EVERY_ENGINE(ForwardStateTest);
 
 }  // namespace
 }  // namespace wj::storage

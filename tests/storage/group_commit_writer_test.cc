@@ -12,9 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/journal_store.h"
 #include "storage/journal_verifier.h"
-#include "storage/sqlite_journal.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/storage_engines.h"
 
 namespace wj::storage {
 namespace {
@@ -357,15 +357,18 @@ TEST(GroupCommitWriterTest, CommittedStartsFromJournalAndFollowsCommits) {
   EXPECT_EQ(r->delivery_id, 8);
 }
 
-TEST(GroupCommitWriterTest, CommitsConcurrentDeliveriesToSqliteJournal) {
-  wj::testing::TempDir dir;
-  auto journal = SqliteJournal::Open(dir.File("journal.db"), DatabaseOptions{SyncMode::kNormal});
-  ASSERT_TRUE(journal.ok()) << journal.status().message();
+// The group-commit writer over a real journal, on every engine.
+class GroupCommitWriterOnEngineTest : public wj::testing::StorageTest {};
+
+TEST_P(GroupCommitWriterOnEngineTest, CommitsConcurrentDeliveriesToTheJournal) {
+  const std::string db = NewDb();
+  auto journal = Writer(db, StoreOptions{SyncMode::kNormal});
+  ASSERT_NE(journal, nullptr);
   Completions completions;
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;
   {
-    GroupCommitWriter writer(*journal.value(), {});
+    GroupCommitWriter writer(*journal, {});
     std::vector<std::thread> submitters;
     for (int t = 0; t < kThreads; ++t) {
       submitters.emplace_back([&, t] {
@@ -394,13 +397,17 @@ TEST(GroupCommitWriterTest, CommitsConcurrentDeliveriesToSqliteJournal) {
   }
   EXPECT_EQ(seqs.size(), static_cast<std::size_t>(kTotal));
   EXPECT_EQ(*seqs.rbegin(), kTotal);
-  journal.value().reset();
-  auto report = VerifyJournal(dir.File("journal.db"));
-  ASSERT_TRUE(report.ok());
+  journal.reset();
+  auto store = Store(db);
+  ASSERT_NE(store, nullptr);
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_TRUE(report->ok) << report->problem;
   EXPECT_EQ(report->deliveries, kTotal);
   EXPECT_EQ(report->events, kTotal);
 }
+
+WJ_INSTANTIATE_ON_EVERY_ENGINE(GroupCommitWriterOnEngineTest);
 
 }  // namespace
 }  // namespace wj::storage

@@ -8,24 +8,18 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <utility>
 #include <vector>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
-#include "storage/database.h"
-#include "storage/journal.h"
-#include "storage/migrator.h"
-#include "storage/sqlite_journal.h"
-#include "tests/support/temp_dir.h"
+#include "storage/journal_store.h"
+#include "storage/journal_writer.h"
+#include "tests/support/storage_engines.h"
 
 namespace wj::storage {
 namespace {
 
-using wj::testing::TempDir;
 using Seqs = std::vector<std::int64_t>;
 using Days = std::vector<std::pair<std::int64_t, std::int64_t>>;  // (day, events)
 
@@ -84,18 +78,14 @@ Seqs SeqsOf(const std::vector<StoredEvent>& events) {
   return out;
 }
 
-class SqliteJournalReaderTest : public ::testing::Test {
+class JournalReaderTest : public wj::testing::StorageTest {
  protected:
   void SetUp() override {
-    auto journal = SqliteJournal::Open(Path(), DatabaseOptions{});
-    ASSERT_TRUE(journal.ok()) << journal.status().message();
-    writer_ = std::move(journal.value());
-    auto reader = SqliteJournalReader::Open(Path(), 2);
-    ASSERT_TRUE(reader.ok()) << reader.status().message();
-    reader_ = std::move(reader.value());
+    writer_ = Writer(NewDb());
+    ASSERT_NE(writer_, nullptr);
+    reader_ = Reader(NewDb(), 2);
+    ASSERT_NE(reader_, nullptr);
   }
-
-  std::string Path() const { return dir_.File("journal.db"); }
 
   // Appends `deliveries` as one batch; fails the test unless the append succeeds.
   std::vector<AppendedDelivery> Append(const std::vector<DeliveryRecord>& deliveries) {
@@ -227,15 +217,14 @@ class SqliteJournalReaderTest : public ::testing::Test {
     Append({At(kT0 + 300'000, {AuditEv(kWabaA, "security", "sec", "PIN_CHANGED", kE0 + 50)})});
   }
 
-  TempDir dir_;
-  std::unique_ptr<SqliteJournal> writer_;
-  std::unique_ptr<SqliteJournalReader> reader_;
+  std::unique_ptr<JournalWriter> writer_;
+  std::unique_ptr<JournalReader> reader_;
 };
 
 // ---------------------------------------------------------------------------------------
 // Events()
 
-TEST_F(SqliteJournalReaderTest, ListsFirstOccurrencesInSeqOrderByDefault) {
+TEST_P(JournalReaderTest, ListsFirstOccurrencesInSeqOrderByDefault) {
   AppendCorpus();
   EventPage page = Page(EventFilter{});
   EXPECT_EQ(SeqsOf(page.events), (Seqs{1, 2, 3, 5, 6, 7, 9, 10}));
@@ -243,7 +232,7 @@ TEST_F(SqliteJournalReaderTest, ListsFirstOccurrencesInSeqOrderByDefault) {
   for (const StoredEvent& e : page.events) EXPECT_FALSE(e.duplicate_of.has_value()) << e.seq;
 }
 
-TEST_F(SqliteJournalReaderTest, IncludesDuplicatesWhenAsked) {
+TEST_P(JournalReaderTest, IncludesDuplicatesWhenAsked) {
   AppendCorpus();
   EventFilter f;
   f.include_duplicates = true;
@@ -254,13 +243,13 @@ TEST_F(SqliteJournalReaderTest, IncludesDuplicatesWhenAsked) {
   EXPECT_EQ(page.events[7].duplicate_of, std::optional<std::int64_t>(3));
 }
 
-TEST_F(SqliteJournalReaderTest, EmptyJournalListsNothing) {
+TEST_P(JournalReaderTest, EmptyJournalListsNothing) {
   EventPage page = Page(EventFilter{});
   EXPECT_TRUE(page.events.empty());
   EXPECT_FALSE(page.next_after.has_value());
 }
 
-TEST_F(SqliteJournalReaderTest, FiltersByAnyOfWabaIds) {
+TEST_P(JournalReaderTest, FiltersByAnyOfWabaIds) {
   AppendCorpus();
   EventFilter f;
   f.waba_ids = {kWabaA};
@@ -274,7 +263,7 @@ TEST_F(SqliteJournalReaderTest, FiltersByAnyOfWabaIds) {
   EXPECT_EQ(List(f), (Seqs{1, 2, 4, 6, 9}));
 }
 
-TEST_F(SqliteJournalReaderTest, FiltersByAnyOfFields) {
+TEST_P(JournalReaderTest, FiltersByAnyOfFields) {
   AppendCorpus();
   EventFilter f;
   f.fields = {"messages"};
@@ -283,7 +272,7 @@ TEST_F(SqliteJournalReaderTest, FiltersByAnyOfFields) {
   EXPECT_EQ(List(f), (Seqs{2, 5, 7}));
 }
 
-TEST_F(SqliteJournalReaderTest, FiltersByWabaAndField) {
+TEST_P(JournalReaderTest, FiltersByWabaAndField) {
   AppendCorpus();
   EventFilter f;
   f.waba_ids = {kWabaA};
@@ -297,7 +286,7 @@ TEST_F(SqliteJournalReaderTest, FiltersByWabaAndField) {
   EXPECT_EQ(List(f), Seqs{});
 }
 
-TEST_F(SqliteJournalReaderTest, SinceIsInclusiveAndUntilIsExclusiveOnReceivedAt) {
+TEST_P(JournalReaderTest, SinceIsInclusiveAndUntilIsExclusiveOnReceivedAt) {
   AppendCorpus();
   EventFilter f;
   f.since_ms = kT0 + 1000;
@@ -320,7 +309,7 @@ TEST_F(SqliteJournalReaderTest, SinceIsInclusiveAndUntilIsExclusiveOnReceivedAt)
   EXPECT_EQ(List(f), Seqs{});
 }
 
-TEST_F(SqliteJournalReaderTest, AfterIsExclusiveInAscendingOrder) {
+TEST_P(JournalReaderTest, AfterIsExclusiveInAscendingOrder) {
   AppendCorpus();
   EventFilter f;
   f.after = 3;
@@ -333,7 +322,7 @@ TEST_F(SqliteJournalReaderTest, AfterIsExclusiveInAscendingOrder) {
   EXPECT_EQ(List(f), Seqs{});
 }
 
-TEST_F(SqliteJournalReaderTest, AfterIsExclusiveInDescendingOrder) {
+TEST_P(JournalReaderTest, AfterIsExclusiveInDescendingOrder) {
   AppendCorpus();
   EventFilter f;
   f.descending = true;
@@ -346,7 +335,7 @@ TEST_F(SqliteJournalReaderTest, AfterIsExclusiveInDescendingOrder) {
   EXPECT_EQ(List(f), Seqs{});
 }
 
-TEST_F(SqliteJournalReaderTest, UntilSeqIsInclusive) {
+TEST_P(JournalReaderTest, UntilSeqIsInclusive) {
   AppendCorpus();
   EventFilter f;
   f.until_seq = 6;
@@ -357,7 +346,7 @@ TEST_F(SqliteJournalReaderTest, UntilSeqIsInclusive) {
   EXPECT_EQ(List(f), Seqs{});
 }
 
-TEST_F(SqliteJournalReaderTest, FiltersByWamid) {
+TEST_P(JournalReaderTest, FiltersByWamid) {
   AppendCorpus();
   EventFilter f;
   f.wamid = "m1";
@@ -368,7 +357,7 @@ TEST_F(SqliteJournalReaderTest, FiltersByWamid) {
   EXPECT_EQ(List(f), Seqs{});
 }
 
-TEST_F(SqliteJournalReaderTest, FiltersByWaId) {
+TEST_P(JournalReaderTest, FiltersByWaId) {
   AppendCorpus();
   EventFilter f;
   f.wa_id = "u2";
@@ -379,7 +368,7 @@ TEST_F(SqliteJournalReaderTest, FiltersByWaId) {
   EXPECT_EQ(List(f), (Seqs{1, 4, 6, 9}));
 }
 
-TEST_F(SqliteJournalReaderTest, CombinesEveryFilter) {
+TEST_P(JournalReaderTest, CombinesEveryFilter) {
   AppendCorpus();
   EventFilter f;
   f.waba_ids = {kWabaA, kWabaB};
@@ -406,7 +395,7 @@ TEST_F(SqliteJournalReaderTest, CombinesEveryFilter) {
   EXPECT_EQ(List(f), (Seqs{6}));
 }
 
-TEST_F(SqliteJournalReaderTest, DescendingOrderListsNewestFirst) {
+TEST_P(JournalReaderTest, DescendingOrderListsNewestFirst) {
   AppendCorpus();
   EventFilter f;
   f.descending = true;
@@ -415,7 +404,7 @@ TEST_F(SqliteJournalReaderTest, DescendingOrderListsNewestFirst) {
   EXPECT_EQ(List(f), (Seqs{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}));
 }
 
-TEST_F(SqliteJournalReaderTest, ReturnsStoredColumnsOfEachEvent) {
+TEST_P(JournalReaderTest, ReturnsStoredColumnsOfEachEvent) {
   AppendCorpus();
   EventFilter f;
   f.include_duplicates = true;
@@ -448,7 +437,7 @@ TEST_F(SqliteJournalReaderTest, ReturnsStoredColumnsOfEachEvent) {
   EXPECT_EQ(plain.value, R"({"key":"k5"})");
 }
 
-TEST_F(SqliteJournalReaderTest, NextAfterIsSetOnlyWhenMoreRowsFollow) {
+TEST_P(JournalReaderTest, NextAfterIsSetOnlyWhenMoreRowsFollow) {
   AppendCorpus();
   EventFilter f;
   f.limit = 3;
@@ -482,7 +471,7 @@ TEST_F(SqliteJournalReaderTest, NextAfterIsSetOnlyWhenMoreRowsFollow) {
   EXPECT_FALSE(all.next_after.has_value());
 }
 
-TEST_F(SqliteJournalReaderTest, NextAfterPagesDescendingToTheOldest) {
+TEST_P(JournalReaderTest, NextAfterPagesDescendingToTheOldest) {
   AppendCorpus();
   EventFilter f;
   f.descending = true;
@@ -500,7 +489,7 @@ TEST_F(SqliteJournalReaderTest, NextAfterPagesDescendingToTheOldest) {
   EXPECT_FALSE(p3.next_after.has_value());
 }
 
-TEST_F(SqliteJournalReaderTest, FollowingNextAfterVisitsEveryRowExactlyOnce) {
+TEST_P(JournalReaderTest, FollowingNextAfterVisitsEveryRowExactlyOnce) {
   AppendCorpus();
   const Seqs firsts = {1, 2, 3, 5, 6, 7, 9, 10};
   const Seqs everything = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -526,7 +515,7 @@ TEST_F(SqliteJournalReaderTest, FollowingNextAfterVisitsEveryRowExactlyOnce) {
   EXPECT_EQ(Walk(f), (Seqs{1, 2, 4, 5, 6, 9, 10}));
 }
 
-TEST_F(SqliteJournalReaderTest, LimitIsClampedToOneAndMaxPageSize) {
+TEST_P(JournalReaderTest, LimitIsClampedToOneAndMaxPageSize) {
   std::vector<EventRecord> bulk;
   for (int i = 0; i < kMaxPageSize + 5; ++i) {
     bulk.push_back(Ev(kWabaA, "messages", "bulk-" + std::to_string(i)));
@@ -561,7 +550,7 @@ TEST_F(SqliteJournalReaderTest, LimitIsClampedToOneAndMaxPageSize) {
   EXPECT_EQ(Page(f).events.size(), static_cast<std::size_t>(kMaxPageSize));
 }
 
-TEST_F(SqliteJournalReaderTest, PagingStaysStableWhileEventsAreAppended) {
+TEST_P(JournalReaderTest, PagingStaysStableWhileEventsAreAppended) {
   AppendCorpus();
   EventFilter f;
   f.limit = 3;
@@ -603,7 +592,7 @@ TEST_F(SqliteJournalReaderTest, PagingStaysStableWhileEventsAreAppended) {
 // ---------------------------------------------------------------------------------------
 // Event(), DuplicatesOf()
 
-TEST_F(SqliteJournalReaderTest, EventReturnsTheEventWithThatSeq) {
+TEST_P(JournalReaderTest, EventReturnsTheEventWithThatSeq) {
   AppendCorpus();
   auto event = reader_->Event(8);
   ASSERT_TRUE(event.ok()) << event.status().message();
@@ -626,7 +615,7 @@ TEST_F(SqliteJournalReaderTest, EventReturnsTheEventWithThatSeq) {
   EXPECT_FALSE(first.value()->duplicate_of.has_value());
 }
 
-TEST_F(SqliteJournalReaderTest, EventIsNulloptForUnknownSeq) {
+TEST_P(JournalReaderTest, EventIsNulloptForUnknownSeq) {
   AppendCorpus();
   for (std::int64_t seq : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{11}}) {
     auto event = reader_->Event(seq);
@@ -635,7 +624,7 @@ TEST_F(SqliteJournalReaderTest, EventIsNulloptForUnknownSeq) {
   }
 }
 
-TEST_F(SqliteJournalReaderTest, DuplicatesOfListsRedeliveriesInSeqOrder) {
+TEST_P(JournalReaderTest, DuplicatesOfListsRedeliveriesInSeqOrder) {
   Append({At(kT0, {Ev(kWabaA, "messages", "x"), Ev(kWabaA, "messages", "y")})});
   Append({At(kT0 + 1000, {Ev(kWabaA, "messages", "x"), Ev(kWabaA, "messages", "z")}),
           At(kT0 + 2000, {Ev(kWabaA, "messages", "x")})});
@@ -667,7 +656,7 @@ TEST_F(SqliteJournalReaderTest, DuplicatesOfListsRedeliveriesInSeqOrder) {
 // ---------------------------------------------------------------------------------------
 // Delivery()
 
-TEST_F(SqliteJournalReaderTest, DeliveryReturnsExactBodyAndItsEvents) {
+TEST_P(JournalReaderTest, DeliveryReturnsExactBodyAndItsEvents) {
   const std::string body("{\"a\":\"x\0y\"}\xff\xfe\x80 tail\n", 20);
   ASSERT_EQ(body.size(), 20u);
   ASSERT_EQ(body[7], '\0');
@@ -694,7 +683,7 @@ TEST_F(SqliteJournalReaderTest, DeliveryReturnsExactBodyAndItsEvents) {
   EXPECT_EQ(s.waba_ids, (std::vector<std::string>{"100", "200", "300"}));
 }
 
-TEST_F(SqliteJournalReaderTest, DeliveryReturnsParseErrorOfBodyWithoutEvents) {
+TEST_P(JournalReaderTest, DeliveryReturnsParseErrorOfBodyWithoutEvents) {
   const std::string body("not json\0\xc3", 10);
   DeliveryRecord bad = At(kT0, {}, body);
   bad.parse_error = "body is not JSON";
@@ -709,7 +698,7 @@ TEST_F(SqliteJournalReaderTest, DeliveryReturnsParseErrorOfBodyWithoutEvents) {
   EXPECT_TRUE(got.value()->waba_ids.empty());
 }
 
-TEST_F(SqliteJournalReaderTest, DeliveryIsNulloptForUnknownId) {
+TEST_P(JournalReaderTest, DeliveryIsNulloptForUnknownId) {
   AppendCorpus();
   for (std::int64_t id : {std::int64_t{0}, std::int64_t{6}, std::int64_t{1'000'000}}) {
     auto got = reader_->Delivery(id);
@@ -726,7 +715,7 @@ TEST_F(SqliteJournalReaderTest, DeliveryIsNulloptForUnknownId) {
 // ---------------------------------------------------------------------------------------
 // MessageEvents()
 
-TEST_F(SqliteJournalReaderTest, MessageEventsListsTheMessageAndEventsPointingAtItInSeqOrder) {
+TEST_P(JournalReaderTest, MessageEventsListsTheMessageAndEventsPointingAtItInSeqOrder) {
   AppendMessages();
   EXPECT_EQ(Message("wamid.A", false, 100), (Seqs{1, 2, 4, 7, 9, 10}));
   EXPECT_EQ(Message("wamid.B", false, 100), (Seqs{3, 5}));
@@ -734,7 +723,7 @@ TEST_F(SqliteJournalReaderTest, MessageEventsListsTheMessageAndEventsPointingAtI
   EXPECT_EQ(Message("wamid.R", false, 100), (Seqs{4}));
 }
 
-TEST_F(SqliteJournalReaderTest, MessageEventsIncludeDuplicatesOnlyWhenAsked) {
+TEST_P(JournalReaderTest, MessageEventsIncludeDuplicatesOnlyWhenAsked) {
   AppendMessages();
   EXPECT_EQ(Message("wamid.A", true, 100), (Seqs{1, 2, 4, 6, 7, 8, 9, 10}));
   EXPECT_EQ(Message("wamid.R", true, 100), (Seqs{4, 8}));
@@ -745,7 +734,7 @@ TEST_F(SqliteJournalReaderTest, MessageEventsIncludeDuplicatesOnlyWhenAsked) {
   EXPECT_EQ(events.value()[5].duplicate_of, std::optional<std::int64_t>(4));
 }
 
-TEST_F(SqliteJournalReaderTest, MessageEventsRespectLimit) {
+TEST_P(JournalReaderTest, MessageEventsRespectLimit) {
   AppendMessages();
   EXPECT_EQ(Message("wamid.A", false, 3), (Seqs{1, 2, 4}));
   EXPECT_EQ(Message("wamid.A", true, 4), (Seqs{1, 2, 4, 6}));
@@ -753,7 +742,7 @@ TEST_F(SqliteJournalReaderTest, MessageEventsRespectLimit) {
   EXPECT_EQ(Message("wamid.A", false, 6), (Seqs{1, 2, 4, 7, 9, 10}));
 }
 
-TEST_F(SqliteJournalReaderTest, MessageEventsOfUnrelatedWamidAreEmpty) {
+TEST_P(JournalReaderTest, MessageEventsOfUnrelatedWamidAreEmpty) {
   AppendMessages();
   EXPECT_EQ(Message("wamid.unrelated", true, 100), Seqs{});
   EXPECT_EQ(Message("", true, 100), Seqs{});
@@ -762,7 +751,7 @@ TEST_F(SqliteJournalReaderTest, MessageEventsOfUnrelatedWamidAreEmpty) {
 // ---------------------------------------------------------------------------------------
 // Wabas(), DailyCounts()
 
-TEST_F(SqliteJournalReaderTest, WabaSummariesAccumulateAcrossBatches) {
+TEST_P(JournalReaderTest, WabaSummariesAccumulateAcrossBatches) {
   // Batch by batch; received_at deliberately not monotonic.
   const std::vector<std::vector<DeliveryRecord>> batches = {
       {At(kT0 + 5000, {Ev(kWabaA, "messages", "k1"), Ev(kWabaA, "messages", "k2"),
@@ -836,13 +825,13 @@ TEST_F(SqliteJournalReaderTest, WabaSummariesAccumulateAcrossBatches) {
   EXPECT_EQ(c.last_seen_ms, kT0 + 7000);
 }
 
-TEST_F(SqliteJournalReaderTest, WabasOfEmptyJournalAreEmpty) {
+TEST_P(JournalReaderTest, WabasOfEmptyJournalAreEmpty) {
   auto wabas = reader_->Wabas();
   ASSERT_TRUE(wabas.ok()) << wabas.status().message();
   EXPECT_TRUE(wabas->empty());
 }
 
-TEST_F(SqliteJournalReaderTest, DailyCountsCountFirstOccurrencesPerUtcDay) {
+TEST_P(JournalReaderTest, DailyCountsCountFirstOccurrencesPerUtcDay) {
   const std::int64_t day = 20'000;
   const std::int64_t midnight = day * kMillisPerDay;
   Append({At(midnight - 1, {Ev(kWabaA, "messages", "k1")}),
@@ -865,7 +854,7 @@ TEST_F(SqliteJournalReaderTest, DailyCountsCountFirstOccurrencesPerUtcDay) {
 // ---------------------------------------------------------------------------------------
 // Audit(), LatestAuditEvent()
 
-TEST_F(SqliteJournalReaderTest, AuditFieldsAreTheTenComplianceFields) {
+TEST_P(JournalReaderTest, AuditFieldsAreTheTenComplianceFields) {
   std::set<std::string> got;
   for (std::string_view f : AuditFields()) got.insert(std::string(f));
   EXPECT_EQ(got, (std::set<std::string>{
@@ -876,7 +865,7 @@ TEST_F(SqliteJournalReaderTest, AuditFieldsAreTheTenComplianceFields) {
   EXPECT_EQ(AuditFields().size(), 10u);
 }
 
-TEST_F(SqliteJournalReaderTest, AuditListsFirstOccurrencesOfAuditFieldsInTimeOrder) {
+TEST_P(JournalReaderTest, AuditListsFirstOccurrencesOfAuditFieldsInTimeOrder) {
   AppendTimeline();
   AuditTimeline t = Timeline(AuditOfA());
   EXPECT_EQ(SeqsOf(t.items), (Seqs{8, 3, 4, 7, 2}));
@@ -900,7 +889,7 @@ TEST_F(SqliteJournalReaderTest, AuditListsFirstOccurrencesOfAuditFieldsInTimeOrd
   EXPECT_FALSE(empty.truncated);
 }
 
-TEST_F(SqliteJournalReaderTest, AuditOrdersByEventTimeEvenWhenAppendedOutOfOrder) {
+TEST_P(JournalReaderTest, AuditOrdersByEventTimeEvenWhenAppendedOutOfOrder) {
   // The approval (later event_time) is appended before the rejection it follows.
   Append({At(
       kT0, {AuditEv(kWabaA, "message_template_status_update", "approve", "APPROVED", kE0 + 20)})});
@@ -914,7 +903,7 @@ TEST_F(SqliteJournalReaderTest, AuditOrdersByEventTimeEvenWhenAppendedOutOfOrder
   EXPECT_EQ(SeqsOf(Timeline(AuditOfA()).items), (Seqs{2, 3, 1, 4}));
 }
 
-TEST_F(SqliteJournalReaderTest, AuditFieldsNarrowTheTimeline) {
+TEST_P(JournalReaderTest, AuditFieldsNarrowTheTimeline) {
   AppendTimeline();
   AuditFilter f = AuditOfA();
   f.fields = {"message_template_status_update"};
@@ -925,7 +914,7 @@ TEST_F(SqliteJournalReaderTest, AuditFieldsNarrowTheTimeline) {
   EXPECT_EQ(SeqsOf(Timeline(f).items), Seqs{});
 }
 
-TEST_F(SqliteJournalReaderTest, AuditSinceIsInclusiveAndUntilExclusiveOnReceivedAt) {
+TEST_P(JournalReaderTest, AuditSinceIsInclusiveAndUntilExclusiveOnReceivedAt) {
   AppendTimeline();
   AuditFilter f = AuditOfA();
   f.since_ms = kT0 + 1000;
@@ -940,7 +929,7 @@ TEST_F(SqliteJournalReaderTest, AuditSinceIsInclusiveAndUntilExclusiveOnReceived
   EXPECT_EQ(SeqsOf(Timeline(f).items), (Seqs{3, 4, 7}));
 }
 
-TEST_F(SqliteJournalReaderTest, AuditLimitKeepsTheNewestItemsAndSetsTruncated) {
+TEST_P(JournalReaderTest, AuditLimitKeepsTheNewestItemsAndSetsTruncated) {
   AppendTimeline();
   AuditFilter f = AuditOfA();
   f.limit = 2;
@@ -964,7 +953,7 @@ TEST_F(SqliteJournalReaderTest, AuditLimitKeepsTheNewestItemsAndSetsTruncated) {
   EXPECT_TRUE(one.truncated);
 }
 
-TEST_F(SqliteJournalReaderTest, LatestAuditEventIsNewestInTimelineOrder) {
+TEST_P(JournalReaderTest, LatestAuditEventIsNewestInTimelineOrder) {
   const std::string tsu = "message_template_status_update";
   const std::string quality = "phone_number_quality_update";
   Append({At(kT0, {AuditEv(kWabaA, tsu, "a1", "APPROVED", kE0 + 300),
@@ -1005,7 +994,7 @@ TEST_F(SqliteJournalReaderTest, LatestAuditEventIsNewestInTimelineOrder) {
   EXPECT_EQ(full.value()->event_time, std::optional<std::int64_t>(kE0 + 300));
 }
 
-TEST_F(SqliteJournalReaderTest, LatestAuditEventIgnoresDuplicates) {
+TEST_P(JournalReaderTest, LatestAuditEventIgnoresDuplicates) {
   const std::string tsu = "message_template_status_update";
   const EventRecord approved = AuditEv(kWabaA, tsu, "a1", "APPROVED", kE0 + 100);
   Append({At(kT0, {approved})});
@@ -1017,181 +1006,7 @@ TEST_F(SqliteJournalReaderTest, LatestAuditEventIgnoresDuplicates) {
   EXPECT_FALSE(got.value()->duplicate_of.has_value());
 }
 
-// ---------------------------------------------------------------------------------------
-// A journal written before migration 0002
-
-TEST_F(SqliteJournalReaderTest, MigrationBackfillsCountersAndTargetsOfRowsWrittenBeforeIt) {
-  const std::string path = dir_.File("v1.db");
-  const std::int64_t day = 20'100;
-  const std::int64_t t1 = day * kMillisPerDay + 1000;
-  const std::int64_t t2 = (day + 1) * kMillisPerDay + 2000;
-  {
-    auto db = OpenWritable(path, DatabaseOptions{});
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    auto all = BuiltInMigrations();
-    ASSERT_TRUE(all.ok()) << all.status().message();
-    ASSERT_GE(all->size(), 2u);
-    ASSERT_EQ(all->front().version, 1);
-    auto report = Migrate(*db.value(), {all->front()});
-    ASSERT_TRUE(report.ok()) << report.status().message();
-    ASSERT_EQ(report->to_version, 1);
-
-    SQLite::Database& d = *db.value();
-    SQLite::Statement delivery(d,
-                               "INSERT INTO deliveries (id, received_at, peer, signature, body,"
-                               " parse_error, event_count, chain_hash)"
-                               " VALUES (?, ?, '127.0.0.1', 'sha256=aa', x'7b7d', NULL, ?,"
-                               " zeroblob(32))");
-    for (const auto& [id, at, count] : {std::tuple<int, std::int64_t, int>{1, t1, 2},
-                                        std::tuple<int, std::int64_t, int>{2, t2, 6}}) {
-      delivery.reset();
-      delivery.bind(1, id);
-      delivery.bind(2, at);
-      delivery.bind(3, count);
-      delivery.exec();
-    }
-    struct Row {
-      int seq;
-      int delivery;
-      std::string waba;
-      std::string field;
-      std::string key;
-      std::optional<int> duplicate_of;
-      std::optional<std::string> wamid;
-      std::string value;
-    };
-    const std::string reaction = R"({"messages":[{"id":"wamid.R","type":"reaction",)"
-                                 R"("reaction":{"message_id":"wamid.A","emoji":"x"}}]})";
-    const std::vector<Row> rows = {
-        {1,
-         1,
-         kWabaA,
-         "messages",
-         "m-A",
-         {},
-         "wamid.A",
-         R"({"messages":[{"id":"wamid.A","type":"text"}]})"},
-        {2, 1, kWabaA, "messages", "r-R", {}, "wamid.R", reaction},
-        {3, 2, kWabaA, "messages", "r-R", 2, "wamid.R", reaction},
-        {4, 2, kWabaA, "account_update", "au", {}, {}, R"({"event":"VERIFIED_ACCOUNT"})"},
-        {5,
-         2,
-         kWabaB,
-         "messages",
-         "e-E",
-         {},
-         "wamid.E",
-         R"({"messages":[{"id":"wamid.E","edit":{"original_message_id":"wamid.A"}}]})"},
-        {6, 2, kWabaA, "messages", "bad", {}, "wamid.Z", "not json"},
-        {7,
-         2,
-         kWabaA,
-         "messages",
-         "num",
-         {},
-         "wamid.N",
-         R"({"messages":[{"id":"wamid.N","reaction":{"message_id":5}}]})"},
-        {8,
-         2,
-         kWabaA,
-         "messages",
-         "v-V",
-         {},
-         "wamid.V",
-         R"({"messages":[{"id":"wamid.V","revoke":{"original_message_id":"wamid.A"}}]})"},
-    };
-    SQLite::Statement event(d,
-                            "INSERT INTO events (seq, delivery_id, object, waba_id, field,"
-                            " event_time, received_at, dedup_key, duplicate_of, wamid, wa_id,"
-                            " value, chain_hash) VALUES (?, ?, 'whatsapp_business_account', ?,"
-                            " ?, NULL, ?, ?, ?, ?, '16505551234', ?, zeroblob(32))");
-    for (const Row& r : rows) {
-      event.reset();
-      event.clearBindings();
-      event.bind(1, r.seq);
-      event.bind(2, r.delivery);
-      event.bind(3, r.waba);
-      event.bind(4, r.field);
-      event.bind(5, r.delivery == 1 ? t1 : t2);
-      event.bind(6, r.key);
-      if (r.duplicate_of) event.bind(7, *r.duplicate_of);
-      if (r.wamid) event.bind(8, *r.wamid);
-      event.bind(9, r.value);
-      event.exec();
-    }
-  }
-
-  auto journal = SqliteJournal::Open(path, DatabaseOptions{});
-  ASSERT_TRUE(journal.ok()) << journal.status().message();
-  auto opened = SqliteJournalReader::Open(path, 2);
-  ASSERT_TRUE(opened.ok()) << opened.status().message();
-  SqliteJournalReader& reader = *opened.value();
-
-  auto message = reader.MessageEvents("wamid.A", false, 100);
-  ASSERT_TRUE(message.ok()) << message.status().message();
-  EXPECT_EQ(SeqsOf(message.value()), (Seqs{1, 2, 5, 8}));
-  auto with_dups = reader.MessageEvents("wamid.A", true, 100);
-  ASSERT_TRUE(with_dups.ok());
-  EXPECT_EQ(SeqsOf(with_dups.value()), (Seqs{1, 2, 3, 5, 8}));
-  auto numeric = reader.MessageEvents("5", true, 100);
-  ASSERT_TRUE(numeric.ok());
-  EXPECT_EQ(SeqsOf(numeric.value()), Seqs{});
-
-  auto wabas = reader.Wabas();
-  ASSERT_TRUE(wabas.ok()) << wabas.status().message();
-  ASSERT_EQ(wabas->size(), 2u);
-  const WabaSummary& a = wabas.value()[0];
-  EXPECT_EQ(a.waba_id, kWabaA);
-  EXPECT_EQ(a.events, 6);
-  EXPECT_EQ(a.duplicates, 1);
-  EXPECT_EQ(a.first_seen_ms, t1);
-  EXPECT_EQ(a.last_seen_ms, t2);
-  ASSERT_EQ(a.fields.size(), 2u);
-  EXPECT_EQ(a.fields.at("messages").events, 5);
-  EXPECT_EQ(a.fields.at("messages").duplicates, 1);
-  EXPECT_EQ(a.fields.at("account_update").events, 1);
-  EXPECT_EQ(a.fields.at("account_update").duplicates, 0);
-  const WabaSummary& b = wabas.value()[1];
-  EXPECT_EQ(b.waba_id, kWabaB);
-  EXPECT_EQ(b.events, 1);
-  EXPECT_EQ(b.duplicates, 0);
-  EXPECT_EQ(b.first_seen_ms, t2);
-  EXPECT_EQ(b.last_seen_ms, t2);
-
-  EXPECT_EQ(DailyOf(reader, kWabaA, 0), (Days{{day, 2}, {day + 1, 4}}));
-  EXPECT_EQ(DailyOf(reader, kWabaA, day + 1), (Days{{day + 1, 4}}));
-  EXPECT_EQ(DailyOf(reader, kWabaB, 0), (Days{{day + 1, 1}}));
-
-  // The writer continues from the backfilled counters and sees the old dedup keys.
-  DeliveryRecord next = At(t2 + 10, {Msg(kWabaA, "new", "wamid.new", "u1", "wamid.A"),
-                                     Msg(kWabaA, "m-A", "wamid.A", "u1")});
-  std::vector<AppendedDelivery> out;
-  Status appended = journal.value()->AppendBatch({&next}, &out);
-  ASSERT_TRUE(appended.ok()) << appended.message();
-  ASSERT_EQ(out.size(), 1u);
-  ASSERT_EQ(out[0].events.size(), 2u);
-  EXPECT_EQ(out[0].events[0].seq, 9);
-  EXPECT_EQ(out[0].events[1].duplicate_of, 1);
-
-  auto after = reader.Wabas();
-  ASSERT_TRUE(after.ok());
-  ASSERT_EQ(after->size(), 2u);
-  EXPECT_EQ(after.value()[0].fields.at("messages").events, 6);
-  EXPECT_EQ(after.value()[0].fields.at("messages").duplicates, 2);
-  EXPECT_EQ(after.value()[0].first_seen_ms, t1);
-  EXPECT_EQ(after.value()[0].last_seen_ms, t2 + 10);
-  EXPECT_EQ(DailyOf(reader, kWabaA, 0), (Days{{day, 2}, {day + 1, 5}}));
-  auto message_after = reader.MessageEvents("wamid.A", true, 100);
-  ASSERT_TRUE(message_after.ok());
-  EXPECT_EQ(SeqsOf(message_after.value()), (Seqs{1, 2, 3, 5, 8, 9, 10}));
-
-  EventFilter f;
-  f.waba_ids = {kWabaA};
-  f.fields = {"messages"};
-  auto page = reader.Events(f);
-  ASSERT_TRUE(page.ok());
-  EXPECT_EQ(SeqsOf(page->events), (Seqs{1, 2, 6, 7, 8, 9}));
-}
+WJ_INSTANTIATE_ON_EVERY_ENGINE(JournalReaderTest);
 
 }  // namespace
 }  // namespace wj::storage

@@ -1,43 +1,33 @@
 #include "storage/token_store.h"
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
-#include "storage/migrator.h"
-#include "tests/support/temp_dir.h"
+#include "storage/journal_reader.h"
+#include "storage/journal_store.h"
+#include "storage/migration.h"
+#include "tests/support/storage_engines.h"
 
 namespace wj::storage {
 namespace {
-
-using wj::testing::TempDir;
 
 constexpr std::int64_t kNow = 1'750'000'000'000;
 
 // A lowercase hex SHA-256, distinct per `c`.
 std::string Hash(char c) { return std::string(64, c); }
 
-class TokenStoreTest : public ::testing::Test {
+class TokenStoreTest : public wj::testing::StorageTest {
  protected:
-  std::string Path() const { return dir_.File("journal.db"); }
+  std::string Db() const { return NewDb(); }
 
-  std::unique_ptr<TokenStore> Writable() {
-    auto store = TokenStore::OpenWritable(Path());
-    EXPECT_TRUE(store.ok()) << store.status().message();
-    return store.ok() ? std::move(store.value()) : nullptr;
-  }
+  std::unique_ptr<TokenStore> Writable() { return Tokens(Db(), Access::kWritable); }
 
-  std::unique_ptr<TokenStore> ReadOnly() {
-    auto store = TokenStore::OpenReadOnly(Path());
-    EXPECT_TRUE(store.ok()) << store.status().message();
-    return store.ok() ? std::move(store.value()) : nullptr;
-  }
+  std::unique_ptr<TokenStore> ReadOnly() { return Tokens(Db(), Access::kReadOnly); }
 
   TokenRecord MustCreate(TokenStore& store, const std::string& name, TokenScope scope,
                          const std::vector<std::string>& wabas, const std::string& hash,
@@ -58,8 +48,6 @@ class TokenStoreTest : public ::testing::Test {
     EXPECT_TRUE(all.ok()) << all.status().message();
     return all.ok() ? all.value() : std::vector<TokenRecord>{};
   }
-
-  TempDir dir_;
 };
 
 std::vector<std::int64_t> IdsOf(const std::vector<TokenRecord>& tokens) {
@@ -68,27 +56,33 @@ std::vector<std::int64_t> IdsOf(const std::vector<TokenRecord>& tokens) {
   return out;
 }
 
-TEST_F(TokenStoreTest, OpenWritableCreatesAndMigratesFreshFile) {
-  ASSERT_FALSE(std::filesystem::exists(Path()));
+// The schema version and tables on SQLite are checked in tests/storage/sqlite.
+TEST_P(TokenStoreTest, OpenWritableCreatesAndMigratesFreshFile) {
+  ASSERT_FALSE(Exists(Db()));
   auto store = Writable();
   ASSERT_NE(store, nullptr);
-  EXPECT_TRUE(std::filesystem::exists(Path()));
+  EXPECT_TRUE(Exists(Db()));
   EXPECT_TRUE(ListAll(*store).empty());
 
-  auto migrations = BuiltInMigrations();
-  ASSERT_TRUE(migrations.ok()) << migrations.status().message();
-  ASSERT_FALSE(migrations->empty());
-  SQLite::Database db(Path(), SQLite::OPEN_READONLY);
-  auto version = SchemaVersion(db);
-  ASSERT_TRUE(version.ok()) << version.status().message();
-  EXPECT_EQ(version.value(), migrations->back().version);
-  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
-                          " ('api_tokens', 'api_token_wabas', 'events', 'deliveries')")
-                .getInt(),
-            4);
+  // Fully migrated: migrating again applies nothing...
+  auto journal = Store(Db());
+  ASSERT_NE(journal, nullptr);
+  auto again = journal->Migrate();
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_GT(again->from_version, 0);
+  EXPECT_EQ(again->from_version, again->to_version);
+  // ... and the journal's tables are there beside the tokens'.
+  auto reader = Reader(Db());
+  ASSERT_NE(reader, nullptr);
+  auto stats = reader->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_EQ(stats->deliveries, 0);
+  EXPECT_EQ(stats->events, 0);
+  EXPECT_TRUE(Verify(Db()).ok);
 }
 
-TEST_F(TokenStoreTest, OpenWritableTwiceKeepsExistingTokens) {
+TEST_P(TokenStoreTest, OpenWritableTwiceKeepsExistingTokens) {
   {
     auto store = Writable();
     ASSERT_NE(store, nullptr);
@@ -101,7 +95,7 @@ TEST_F(TokenStoreTest, OpenWritableTwiceKeepsExistingTokens) {
   EXPECT_EQ(all[0].name, "ci");
 }
 
-TEST_F(TokenStoreTest, CreateThenFindActiveReturnsNameScopeAndSortedWabas) {
+TEST_P(TokenStoreTest, CreateThenFindActiveReturnsNameScopeAndSortedWabas) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
 
@@ -124,7 +118,7 @@ TEST_F(TokenStoreTest, CreateThenFindActiveReturnsNameScopeAndSortedWabas) {
   EXPECT_FALSE(found->revoked_at_ms.has_value());
 }
 
-TEST_F(TokenStoreTest, TokenWithoutWabasIsUnrestricted) {
+TEST_P(TokenStoreTest, TokenWithoutWabasIsUnrestricted) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   MustCreate(*store, "ops", TokenScope::kAdmin, {}, Hash('b'));
@@ -134,7 +128,7 @@ TEST_F(TokenStoreTest, TokenWithoutWabasIsUnrestricted) {
   EXPECT_TRUE(found->waba_ids.empty());
 }
 
-TEST_F(TokenStoreTest, FindActiveOfUnknownHashIsNullopt) {
+TEST_P(TokenStoreTest, FindActiveOfUnknownHashIsNullopt) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   EXPECT_FALSE(Find(*store, Hash('a')).has_value());
@@ -145,7 +139,7 @@ TEST_F(TokenStoreTest, FindActiveOfUnknownHashIsNullopt) {
   EXPECT_TRUE(Find(*store, Hash('a')).has_value());
 }
 
-TEST_F(TokenStoreTest, CreateWithStoredHashIsFailedPrecondition) {
+TEST_P(TokenStoreTest, CreateWithStoredHashIsFailedPrecondition) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   MustCreate(*store, "first", TokenScope::kRead, {"100"}, Hash('a'));
@@ -166,7 +160,7 @@ TEST_F(TokenStoreTest, CreateWithStoredHashIsFailedPrecondition) {
   EXPECT_EQ(all[0].scope, TokenScope::kRead);
 }
 
-TEST_F(TokenStoreTest, CreateWithEmptyNameOrHashIsInvalidArgument) {
+TEST_P(TokenStoreTest, CreateWithEmptyNameOrHashIsInvalidArgument) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   auto no_name = store->Create("", TokenScope::kRead, {}, Hash('a'), kNow);
@@ -179,7 +173,7 @@ TEST_F(TokenStoreTest, CreateWithEmptyNameOrHashIsInvalidArgument) {
   EXPECT_FALSE(Find(*store, Hash('a')).has_value());
 }
 
-TEST_F(TokenStoreTest, ListReturnsAllTokensInIdOrderIncludingRevoked) {
+TEST_P(TokenStoreTest, ListReturnsAllTokensInIdOrderIncludingRevoked) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   MustCreate(*store, "reader", TokenScope::kRead, {"200", "100"}, Hash('a'), kNow);
@@ -206,7 +200,7 @@ TEST_F(TokenStoreTest, ListReturnsAllTokensInIdOrderIncludingRevoked) {
   EXPECT_FALSE(all[2].revoked_at_ms.has_value());
 }
 
-TEST_F(TokenStoreTest, RevokeHidesTokenFromFindActive) {
+TEST_P(TokenStoreTest, RevokeHidesTokenFromFindActive) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   MustCreate(*store, "a", TokenScope::kRead, {}, Hash('a'));
@@ -221,7 +215,7 @@ TEST_F(TokenStoreTest, RevokeHidesTokenFromFindActive) {
   EXPECT_EQ(other->id, 2);
 }
 
-TEST_F(TokenStoreTest, SecondRevokeKeepsTheFirstRevokedAt) {
+TEST_P(TokenStoreTest, SecondRevokeKeepsTheFirstRevokedAt) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   MustCreate(*store, "a", TokenScope::kRead, {}, Hash('a'));
@@ -235,7 +229,7 @@ TEST_F(TokenStoreTest, SecondRevokeKeepsTheFirstRevokedAt) {
   EXPECT_FALSE(Find(*store, Hash('a')).has_value());
 }
 
-TEST_F(TokenStoreTest, RevokeOfUnknownIdIsNotFound) {
+TEST_P(TokenStoreTest, RevokeOfUnknownIdIsNotFound) {
   auto store = Writable();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->Revoke(1, kNow).code(), Status::Code::kNotFound);
@@ -247,14 +241,16 @@ TEST_F(TokenStoreTest, RevokeOfUnknownIdIsNotFound) {
   EXPECT_TRUE(Find(*store, Hash('a')).has_value());
 }
 
-TEST_F(TokenStoreTest, OpenReadOnlyWithoutDatabaseIsNotFound) {
-  auto store = TokenStore::OpenReadOnly(Path());
+TEST_P(TokenStoreTest, OpenReadOnlyWithoutDatabaseIsNotFound) {
+  auto journal = Store(Db());
+  ASSERT_NE(journal, nullptr);
+  auto store = journal->OpenTokens(Access::kReadOnly);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Status::Code::kNotFound);
-  EXPECT_FALSE(std::filesystem::exists(Path()));
+  EXPECT_FALSE(Exists(Db()));
 }
 
-TEST_F(TokenStoreTest, ReadOnlyStoreSeesLaterChangesOfAnotherInstance) {
+TEST_P(TokenStoreTest, ReadOnlyStoreSeesLaterChangesOfAnotherInstance) {
   auto writer = Writable();
   ASSERT_NE(writer, nullptr);
   auto reader = ReadOnly();
@@ -278,7 +274,8 @@ TEST_F(TokenStoreTest, ReadOnlyStoreSeesLaterChangesOfAnotherInstance) {
   EXPECT_EQ(listed[0].revoked_at_ms, std::optional<std::int64_t>(kNow + 1));
 }
 
-TEST_F(TokenStoreTest, ScopeNamesRoundTrip) {
+// Pure functions: the same on every engine.
+TEST(TokenStoreTest, ScopeNamesRoundTrip) {
   for (TokenScope scope : {TokenScope::kRead, TokenScope::kReplay, TokenScope::kAdmin}) {
     auto parsed = ParseTokenScope(ToString(scope));
     ASSERT_TRUE(parsed.ok()) << ToString(scope);
@@ -289,13 +286,15 @@ TEST_F(TokenStoreTest, ScopeNamesRoundTrip) {
   EXPECT_STREQ(ToString(TokenScope::kAdmin), "admin");
 }
 
-TEST_F(TokenStoreTest, ParseTokenScopeRejectsUnknownNames) {
+TEST(TokenStoreTest, ParseTokenScopeRejectsUnknownNames) {
   for (const char* text : {"root", "", "Admin", "READ", " read", "admin "}) {
     auto parsed = ParseTokenScope(text);
     ASSERT_FALSE(parsed.ok()) << "'" << text << "'";
     EXPECT_EQ(parsed.status().code(), Status::Code::kInvalidArgument) << text;
   }
 }
+
+WJ_INSTANTIATE_ON_EVERY_ENGINE(TokenStoreTest);
 
 }  // namespace
 }  // namespace wj::storage

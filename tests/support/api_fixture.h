@@ -7,7 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "server/api_auth.h"
+#include "server/api/api_auth.h"
+#include "storage/journal_store.h"
 #include "storage/token_store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_service.h"
@@ -26,7 +27,7 @@ struct ApiAnswer {
 inline std::string CreateToken(const std::string& db_path, storage::TokenScope scope,
                                const std::vector<std::string>& wabas = {},
                                const std::string& name = "test") {
-  auto store = storage::TokenStore::OpenWritable(db_path);
+  auto store = storage::OpenJournalStore(db_path).value()->OpenTokens(storage::Access::kWritable);
   if (!store.ok()) throw std::runtime_error(store.status().message());
   const std::string token = server::GenerateApiToken();
   auto created = store.value()->Create(name, scope, wabas, server::HashApiToken(token), 1);

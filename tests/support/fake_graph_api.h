@@ -24,14 +24,14 @@
 #include <nlohmann/json.hpp>
 #include <pistache/http.h>
 
-#include "server/http_headers.h"
-#include "server/http_server.h"
-#include "server/json_response.h"
-#include "server/router.h"
+#include "server/http/http_headers.h"
+#include "server/http/http_server.h"
+#include "server/http/json_response.h"
+#include "server/http/router.h"
 
 namespace wj::testing {
 
-// The Graph API's usage headers, typed so Pistache writes them (see server/http_headers.h).
+// The Graph API's usage headers, typed so Pistache writes them (see server/http/http_headers.h).
 namespace fake_graph_header_names {
 inline constexpr char kBusinessUseCaseUsage[] = "X-Business-Use-Case-Usage";
 inline constexpr char kAppUsage[] = "X-App-Usage";

@@ -3,7 +3,8 @@
 // path — body, X-Hub-Signature-256, X-Waba-Journal-Seq, X-Waba-Journal-Replay, whether the
 // signature verifies with the configured secret(s), arrival time — and answers as its Mode
 // says: verify like a consumer written for Meta's webhooks (the default), succeed, fail,
-// hang, or answer slowly. See server/forward_request.h for what a forwarded request carries.
+// hang, or answer slowly. See server/forwarding/forward_request.h for what a forwarded request
+// carries.
 #pragma once
 
 #include <charconv>
@@ -24,9 +25,9 @@
 
 #include <pistache/http.h>
 
-#include "server/http_server.h"
-#include "server/router.h"
-#include "server/signature.h"
+#include "server/http/http_server.h"
+#include "server/http/router.h"
+#include "server/meta/signature.h"
 
 namespace wj::testing {
 

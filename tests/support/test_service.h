@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "server/http_client.h"
-#include "server/service.h"
-#include "server/signature.h"
+#include "server/http/http_client.h"
+#include "server/meta/signature.h"
+#include "server/service/service.h"
 #include "tests/support/temp_dir.h"
 
 namespace wj::testing {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "server/cli_flags.h"
-#include "server/http_server.h"
-#include "server/stop_signals.h"
+#include "server/cli/stop_signals.h"
+#include "server/http/http_server.h"
+#include "server/util/cli_flags.h"
 #include "tests/support/fake_graph_api.h"
 #include <signal.h>
 

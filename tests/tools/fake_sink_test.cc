@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "server/http_client.h"
-#include "server/signature.h"
+#include "server/http/http_client.h"
+#include "server/meta/signature.h"
 
 namespace wj::testing {
 namespace {

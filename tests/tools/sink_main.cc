@@ -16,12 +16,12 @@
 #include <nlohmann/json.hpp>
 #include <pistache/http.h>
 
-#include "server/cli_flags.h"
-#include "server/http_server.h"
-#include "server/json_response.h"
-#include "server/router.h"
-#include "server/signature.h"
-#include "server/stop_signals.h"
+#include "server/cli/stop_signals.h"
+#include "server/http/http_server.h"
+#include "server/http/json_response.h"
+#include "server/http/router.h"
+#include "server/meta/signature.h"
+#include "server/util/cli_flags.h"
 #include <signal.h>
 
 namespace {

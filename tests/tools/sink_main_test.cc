@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "server/http_client.h"
-#include "server/signature.h"
+#include "server/http/http_client.h"
+#include "server/meta/signature.h"
 #include "tests/support/child_process.h"
 
 namespace wj::testing {
