@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite, the browser tests of the
-# web UI included (Debian's chromium driven by playwright-core from npm).
+# web UI (Debian's chromium driven by playwright-core from npm) and the TLS front's
+# end-to-end test (real nginx in front of a real serve) included.
 # WJ_SANITIZE=1 builds and runs it under AddressSanitizer + UndefinedBehaviorSanitizer,
 # without the browser tests (they exercise the UI, not memory safety).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The TLS front's end-to-end test runs real nginx (rendered with envsubst, certificates made
+# with openssl); the service unit is checked with systemd-analyze.
+deploy=(nginx-light gettext-base openssl systemd)
 if [ "${WJ_SANITIZE:-0}" = 1 ]; then
-  bash "$root/scripts/install-deps.sh"
+  bash "$root/scripts/install-deps.sh" "${deploy[@]}"
   build="$root/build-asan"
   options=(-DCMAKE_BUILD_TYPE=Debug -DWJ_SANITIZE=ON)
   ctest_options=(-LE browser)
@@ -16,7 +20,7 @@ else
   browser=(chromium fonts-dejavu-core)
   # A node from elsewhere ships its own npm, which Debian's npm package conflicts with.
   command -v node >/dev/null && command -v npm >/dev/null || browser+=(nodejs npm)
-  bash "$root/scripts/install-deps.sh" "${browser[@]}"
+  bash "$root/scripts/install-deps.sh" "${browser[@]}" "${deploy[@]}"
   # playwright-core from the npm registry, at the exact version and integrity hash pinned by
   # tests/web/package-lock.json (npm ci fails on any mismatch); skipped when node_modules
   # already has the locked version.

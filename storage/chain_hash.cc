@@ -34,6 +34,13 @@ Sha256Digest ChainDelivery(const Sha256Digest& previous, const DeliveryRow& row)
   h.UpdateField(std::int64_t{row.parse_error != nullptr ? 1 : 0});
   if (row.parse_error != nullptr) h.UpdateField(*row.parse_error);
   h.UpdateField(row.event_count);
+  if (const ClientCertificate* c = row.client_certificate) {
+    h.UpdateField(std::int64_t{1});
+    h.UpdateField(c->subject);
+    h.UpdateField(c->issuer);
+    h.UpdateField(c->serial);
+    h.UpdateField(c->sha256);
+  }
   return h.Finish();
 }
 

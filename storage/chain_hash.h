@@ -21,6 +21,9 @@ struct DeliveryRow {
   std::string_view body;
   const std::string* parse_error = nullptr;  // null when none
   std::int64_t event_count = 0;
+  // Appended only when present, so rows written before certificates were recorded keep
+  // their hashes.
+  const ClientCertificate* client_certificate = nullptr;
 };
 
 struct EventRow {

@@ -59,8 +59,9 @@ struct StoredDelivery {
   std::string signature;  // X-Hub-Signature-256 as received
   std::string body;       // exact bytes
   std::optional<std::string> parse_error;
-  std::vector<std::int64_t> event_seqs;  // in order
-  std::vector<std::string> waba_ids;     // of its events, distinct, sorted
+  std::vector<std::int64_t> event_seqs;                 // in order
+  std::vector<std::string> waba_ids;                    // of its events, distinct, sorted
+  std::optional<ClientCertificate> client_certificate;  // mTLS, as the trusted front attested
 };
 
 struct FieldCount {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,15 @@ namespace wj::storage {
 
 // Whether a part of the journal may change the database.
 enum class Access { kReadOnly, kWritable };
+
+// What an online backup copied.
+struct BackupReport {
+  std::int64_t deliveries = 0;  // in the copy
+  std::int64_t events = 0;      // in the copy
+  std::int64_t pages = 0;       // engine units copied (SQLite pages)
+  std::int64_t bytes = 0;       // size of the copy
+  std::int64_t duration_ms = 0;
+};
 
 // One journal database, whatever engine holds it: the only way the rest of the program
 // reaches storage. Each Open* call returns an independent object that owns its own
@@ -51,6 +61,12 @@ class JournalStore {
   // service runs. NotFound when there is no journal; a tampered journal is an Ok result whose
   // report says so.
   virtual Result<VerifyReport> Verify() = 0;
+
+  // Writes a consistent copy of the journal to the file `to` while the service runs, without
+  // holding up its writer. FailedPrecondition when `to` exists, or when the engine keeps its
+  // data on a server (back it up with the server's own tools); NotFound when there is no
+  // journal.
+  virtual Result<BackupReport> Backup(const std::string& to) = 0;
 };
 
 // Opens the journal named by `db`: a path to a SQLite file. Touches nothing yet: each part

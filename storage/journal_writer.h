@@ -25,14 +25,24 @@ struct EventRecord {
   std::string value;                        // the change's value, as JSON text
 };
 
+// The client certificate a trusted TLS front verified for a delivery (Meta's mTLS). These are
+// Meta's facts, not a customer's: chained with the delivery. Plain value type.
+struct ClientCertificate {
+  std::string subject;  // RFC 2253 distinguished name
+  std::string issuer;   // RFC 2253 distinguished name
+  std::string serial;   // hex
+  std::string sha256;   // lowercase hex SHA-256 of the DER certificate
+};
+
 // One verified webhook POST. Plain value type.
 struct DeliveryRecord {
   std::int64_t received_at_ms = 0;
-  std::string peer;                        // remote address
+  std::string peer;                        // the client's address (as a trusted front attests)
   std::string signature;                   // X-Hub-Signature-256 header as received
   std::string body;                        // exact request body bytes
   std::optional<std::string> parse_error;  // set when the body is not a well-formed envelope
   std::vector<EventRecord> events;
+  std::optional<ClientCertificate> client_certificate;  // when a trusted front verified one
 };
 
 struct AppendedEvent {

@@ -179,6 +179,14 @@ void EventRoutes::Delivery(const HttpRequest& rq, const Principal& who, Response
   j["parse_error"] = d->parse_error ? OrderedJson(*d->parse_error) : OrderedJson(nullptr);
   j["event_seqs"] = d->event_seqs;
   j["signature_verifies"] = verifier_.Verify(d->signature, d->body) == SignatureCheck::kValid;
+  if (const auto& c = d->client_certificate) {
+    j["client_certificate"] = {{"subject", c->subject},
+                               {"issuer", c->issuer},
+                               {"serial", c->serial},
+                               {"sha256", c->sha256}};
+  } else {
+    j["client_certificate"] = nullptr;
+  }
   SendJsonText(rs, Code::Ok, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

@@ -18,6 +18,8 @@ int RunMigrate(const std::vector<std::string>& args, const Environment& env);
 // verify: walk the journal's hash chains; exit 0 with "OK <n> events" or 1 naming the
 // first bad row.
 int RunVerify(const std::vector<std::string>& args, const Environment& env);
+// backup: write a consistent copy of a journal in use to a new file, then verify the copy.
+int RunBackup(const std::vector<std::string>& args, const Environment& env);
 // token: create, list or revoke API tokens.
 int RunToken(const std::vector<std::string>& args, const Environment& env);
 // events: print the journal's events, filtered like GET /api/v1/events.

@@ -20,7 +20,8 @@ constexpr const char* kUsage =
     "  events     Print the journal's events (NDJSON or a table), filtered\n"
     "  token      Create, list or revoke API tokens\n"
     "  migrate    Apply the schema migrations to a journal database\n"
-    "  verify     Check the journal's hash chains\n\n"
+    "  verify     Check the journal's hash chains\n"
+    "  backup     Copy a journal in use to a new file, consistently, and verify the copy\n\n"
     "Run 'waba-journal COMMAND --help' for a command's options.\n";
 
 }  // namespace
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   if (command == "token") return wj::server::RunToken(args, env);
   if (command == "migrate") return wj::server::RunMigrate(args, env);
   if (command == "verify") return wj::server::RunVerify(args, env);
+  if (command == "backup") return wj::server::RunBackup(args, env);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
     return 0;

@@ -27,6 +27,14 @@ FlagSet ServeFlags() {
           {"max-body", "WABA_JOURNAL_MAX_BODY", "BYTES", "Largest accepted delivery body.",
            "4194304"},
           {"threads", "WABA_JOURNAL_THREADS", "N", "HTTP worker threads.", "2"},
+          {"trusted-proxy", "WABA_JOURNAL_TRUSTED_PROXIES", "CIDR",
+           "A TLS front (e.g. 127.0.0.1/32) whose X-Forwarded-For and X-Client-Cert-* headers "
+           "are believed (repeatable); anyone else's are ignored.",
+           "", true},
+          {"require-client-cert", "WABA_JOURNAL_REQUIRE_CLIENT_CERT", "",
+           "Answer 401 to a POST /webhook whose trusted front attested no verified client "
+           "certificate (Meta's mTLS).",
+           ""},
           {"synchronous", "WABA_JOURNAL_SYNCHRONOUS", "MODE",
            "SQLite synchronous mode: full (survives power loss), normal or extra.", "full"},
           {"demo", "WABA_JOURNAL_DEMO", "",
@@ -100,6 +108,10 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags, const Environment
     return Status::InvalidArgument("--threads must be between 1 and 64");
   }
   c.threads = static_cast<int>(threads.value());
+  auto proxies = TrustedProxies::Parse(flags.GetAll("trusted-proxy"));
+  if (!proxies.ok()) return proxies.status();
+  c.trusted_proxies = std::move(proxies.value());
+  c.require_client_cert = flags.IsSet("require-client-cert");
 
   auto sync = storage::ParseSyncMode(*flags.Get("synchronous"));
   if (!sync.ok()) return Status::InvalidArgument("--" + sync.status().message());

@@ -8,8 +8,9 @@
 namespace wj::server {
 namespace {
 
-constexpr std::string_view kOutcomeLabels[kDeliveryOutcomes] = {
-    "journaled", "journaled_unparsed", "rejected_signature", "unavailable"};
+constexpr std::string_view kOutcomeLabels[kDeliveryOutcomes] = {"journaled", "journaled_unparsed",
+                                                                "rejected_signature", "unavailable",
+                                                                "rejected_client_certificate"};
 constexpr SignatureCheck kRejections[] = {SignatureCheck::kMissing, SignatureCheck::kMalformed,
                                           SignatureCheck::kMismatch};
 
@@ -41,6 +42,10 @@ void IngestMetrics::CountEvents(const std::vector<std::string>& fields,
   }
 }
 
+void IngestMetrics::CountClientCertificate(bool verified) {
+  (verified ? with_certificate_ : without_certificate_).fetch_add(1, std::memory_order_relaxed);
+}
+
 std::string IngestMetrics::Render() const {
   std::ostringstream os;
   WriteMetricHeader(os, "waba_journal_deliveries_total", "counter",
@@ -68,6 +73,13 @@ std::string IngestMetrics::Render() const {
                     "Journaled events that repeat an earlier event (Meta redeliveries).");
   os << "waba_journal_duplicate_events_total " << duplicates_.load(std::memory_order_relaxed)
      << '\n';
+  WriteMetricHeader(os, "waba_journal_client_certificates_total", "counter",
+                    "Journaled deliveries with and without a client certificate verified by a "
+                    "trusted TLS front.");
+  os << "waba_journal_client_certificates_total{verified=\"true\"} "
+     << with_certificate_.load(std::memory_order_relaxed) << '\n'
+     << "waba_journal_client_certificates_total{verified=\"false\"} "
+     << without_certificate_.load(std::memory_order_relaxed) << '\n';
   return os.str();
 }
 

@@ -24,11 +24,13 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 }  // namespace
 
 WebhookRoutes::WebhookRoutes(std::string verify_token, SignatureVerifier verifier,
-                             storage::DeliveryAppender& appender, IngestMetrics& metrics)
+                             storage::DeliveryAppender& appender, IngestMetrics& metrics,
+                             WebhookClientPolicy client_policy)
     : verify_token_(std::move(verify_token)),
       verifier_(std::move(verifier)),
       appender_(appender),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      client_policy_(std::move(client_policy)) {}
 
 void WebhookRoutes::Register(Router& router) {
   router.Add(Pistache::Http::Method::Get, "/webhook",
@@ -64,6 +66,16 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
     SendError(response, Code::Service_Unavailable, "stopping", "service is stopping; retry");
     return;
   }
+  ClientOrigin origin = OriginOf(request, client_policy_.trusted_proxies);
+  if (client_policy_.require_client_certificate && !origin.certificate) {
+    metrics_.CountDelivery(DeliveryOutcome::kRejectedClientCertificate);
+    spdlog::warn(
+        "delivery from {} refused: no verified client certificate{}", origin.address,
+        origin.via_trusted_proxy ? " attested by the front" : " (not from a trusted front)");
+    SendError(response, Code::Unauthorized, "client_certificate_required",
+              "a verified client certificate is required (Meta's mTLS, through the TLS front)");
+    return;
+  }
   auto signature = request.Header("X-Hub-Signature-256");
   const SignatureCheck check = verifier_.Verify(signature, request.body());
   if (check != SignatureCheck::kValid) {
@@ -81,15 +93,21 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
   fields.reserve(parsed.events.size());
   for (const auto& e : parsed.events) fields.push_back(e.field);
   storage::DeliveryRecord record{
-      UnixMillisNow(),         request.peer, *signature, request.body(), std::move(parsed.error),
-      std::move(parsed.events)};
+      UnixMillisNow(),         std::move(origin.address), *signature,  request.body(),
+      std::move(parsed.error), std::move(parsed.events),  std::nullopt};
+  const bool verified_certificate = origin.certificate.has_value();
+  if (origin.certificate) {
+    ClientCertificate& c = *origin.certificate;
+    record.client_certificate = storage::ClientCertificate{
+        std::move(c.subject), std::move(c.issuer), std::move(c.serial), std::move(c.sha256)};
+  }
 
   // From here on nothing may throw: the writer is moved into the completion, which the
   // writer thread calls once the transaction has committed (or failed).
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
   auto in_flight = in_flight_;
   in_flight->fetch_add(1);
-  appender_.Submit(std::move(record), [this, writer, in_flight, unparsed,
+  appender_.Submit(std::move(record), [this, writer, in_flight, unparsed, verified_certificate,
                                        fields = std::move(fields)](
                                           const Result<storage::AppendedDelivery>& result) {
     auto sent = [in_flight](ssize_t) { in_flight->fetch_sub(1); };
@@ -111,6 +129,7 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
     metrics_.CountDelivery(unparsed ? DeliveryOutcome::kJournaledUnparsed
                                     : DeliveryOutcome::kJournaled);
     metrics_.CountEvents(fields, appended);
+    metrics_.CountClientCertificate(verified_certificate);
     if (unparsed) {
       spdlog::warn("delivery {} journaled raw: body is not a well-formed WABA envelope",
                    appended.delivery_id);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/forwarding/destinations.h"
+#include "server/http/client_origin.h"
 #include "server/http/http_server.h"
 #include "storage/store_options.h"
 
@@ -24,6 +25,10 @@ struct ServeConfig {
   std::string verify_token;              // answers Meta's GET handshake
   std::size_t max_body_bytes = 4 << 20;  // Meta sends up to 3 MB
   int threads = 2;                       // HTTP worker threads
+  // Peers (the TLS front) whose X-Forwarded-For and X-Client-Cert-* headers are believed.
+  TrustedProxies trusted_proxies;
+  // POST /webhook without a verified client certificate attested by a trusted front → 401.
+  bool require_client_cert = false;
   storage::SyncMode sync = storage::SyncMode::kFull;
   bool demo = false;  // generate a secret and token when none is configured
   // Serve the web UI from this directory instead of the copy built into the binary (for

@@ -32,7 +32,12 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   s->writer_ = std::make_unique<storage::GroupCommitWriter>(*s->journal_,
                                                             storage::GroupCommitWriter::Options{});
   s->webhook_ = std::make_unique<WebhookRoutes>(
-      config.verify_token, SignatureVerifier(config.app_secrets), *s->writer_, s->ingest_metrics_);
+      config.verify_token, SignatureVerifier(config.app_secrets), *s->writer_, s->ingest_metrics_,
+      WebhookClientPolicy{config.trusted_proxies, config.require_client_cert});
+  if (config.require_client_cert && config.trusted_proxies.empty()) {
+    spdlog::warn(
+        "--require-client-cert without --trusted-proxy: every POST /webhook will be refused");
+  }
   s->guard_ = std::make_unique<ApiGuard>(*s->tokens_);
   // Forwarding reads through its own connections: its workers never wait behind HTTP.
   auto forward_reader =

@@ -24,7 +24,8 @@ constexpr const char* kLastDelivery =
 constexpr const char* kLastEvent = "SELECT seq, chain_hash FROM events ORDER BY seq DESC LIMIT 1";
 constexpr const char* kInsertDelivery =
     "INSERT INTO deliveries (id, received_at, peer, signature, body, parse_error, event_count,"
-    " chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    " chain_hash, client_cert_subject, client_cert_issuer, client_cert_serial,"
+    " client_cert_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kInsertEvent =
     "INSERT INTO events (seq, delivery_id, object, waba_id, field, event_time, received_at,"
     " dedup_key, duplicate_of, wamid, wa_id, value, chain_hash)"
@@ -125,7 +126,8 @@ void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, BatchCounts& c
   const auto event_count = static_cast<std::int64_t>(d.events.size());
   t.delivery_chain =
       ChainDelivery(t.delivery_chain, {delivery_id, d.received_at_ms, d.peer, d.signature, d.body,
-                                       d.parse_error ? &*d.parse_error : nullptr, event_count});
+                                       d.parse_error ? &*d.parse_error : nullptr, event_count,
+                                       d.client_certificate ? &*d.client_certificate : nullptr});
 
   SQLite::Statement& ins = insert_delivery;
   ins.tryReset();
@@ -137,6 +139,14 @@ void SqliteJournal::Impl::Insert(const DeliveryRecord& d, Tip& t, BatchCounts& c
   BindOptional(ins, 6, d.parse_error);
   ins.bind(7, event_count);
   BindDigest(ins, 8, t.delivery_chain);
+  if (const auto& c = d.client_certificate) {
+    ins.bindNoCopy(9, c->subject);
+    ins.bindNoCopy(10, c->issuer);
+    ins.bindNoCopy(11, c->serial);
+    ins.bindNoCopy(12, c->sha256);
+  } else {
+    for (int i = 9; i <= 12; ++i) ins.bind(i);  // NULL
+  }
   ins.exec();
   ins.tryReset();
 

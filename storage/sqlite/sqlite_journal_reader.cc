@@ -30,7 +30,8 @@ constexpr const char* kEventBySeq = "SELECT " WJ_EVENT_COLUMNS " FROM events WHE
 constexpr const char* kDuplicatesOf =
     "SELECT " WJ_EVENT_COLUMNS " FROM events WHERE duplicate_of = ? ORDER BY seq";
 constexpr const char* kDeliveryById =
-    "SELECT id, received_at, peer, signature, body, parse_error FROM deliveries WHERE id = ?";
+    "SELECT id, received_at, peer, signature, body, parse_error, client_cert_subject,"
+    " client_cert_issuer, client_cert_serial, client_cert_sha256 FROM deliveries WHERE id = ?";
 constexpr const char* kEventsOfDelivery =
     "SELECT seq, waba_id FROM events WHERE delivery_id = ? ORDER BY seq";
 // The message's own events (message, statuses) and those pointing at it.
@@ -267,6 +268,11 @@ Result<std::optional<StoredDelivery>> SqliteJournalReader::Delivery(std::int64_t
         d.body.assign(static_cast<const char*>(body.getBlob()),
                       static_cast<std::size_t>(body.getBytes()));
         d.parse_error = Optional<std::string>(q.getColumn(5));
+        if (!q.getColumn(6).isNull()) {
+          d.client_certificate =
+              ClientCertificate{q.getColumn(6).getString(), q.getColumn(7).getString(),
+                                q.getColumn(8).getString(), q.getColumn(9).getString()};
+        }
         SQLite::Statement events(db, kEventsOfDelivery);
         events.bind(1, id);
         std::set<std::string> wabas;

@@ -4,6 +4,7 @@
 
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/migrator.h"
+#include "storage/sqlite/sqlite_backup.h"
 #include "storage/sqlite/sqlite_forward_state_reader.h"
 #include "storage/sqlite/sqlite_journal.h"
 #include "storage/sqlite/sqlite_journal_reader.h"
@@ -49,5 +50,9 @@ Result<std::unique_ptr<TokenStore>> SqliteJournalStore::OpenTokens(Access access
 }
 
 Result<VerifyReport> SqliteJournalStore::Verify() { return VerifySqliteJournal(path_); }
+
+Result<BackupReport> SqliteJournalStore::Backup(const std::string& to) {
+  return BackupSqliteJournal(path_, to);
+}
 
 }  // namespace wj::storage::sqlite

@@ -23,6 +23,7 @@ class SqliteJournalStore final : public JournalStore {
   Result<std::unique_ptr<ForwardStateReader>> OpenForwardStateReader(int connections) override;
   Result<std::unique_ptr<TokenStore>> OpenTokens(Access access) override;
   Result<VerifyReport> Verify() override;
+  Result<BackupReport> Backup(const std::string& to) override;
 
  private:
   const std::string path_;

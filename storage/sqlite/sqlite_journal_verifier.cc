@@ -14,7 +14,8 @@ namespace wj::storage::sqlite {
 namespace {
 
 constexpr const char* kDeliveries =
-    "SELECT id, received_at, peer, signature, body, parse_error, event_count, chain_hash"
+    "SELECT id, received_at, peer, signature, body, parse_error, event_count, chain_hash,"
+    " client_cert_subject, client_cert_issuer, client_cert_serial, client_cert_sha256"
     " FROM deliveries ORDER BY id";
 constexpr const char* kEvents =
     "SELECT seq, delivery_id, object, waba_id, field, event_time, received_at, dedup_key,"
@@ -39,6 +40,14 @@ void WalkDeliveries(SQLite::Database& db, VerifyReport& r) {
     const std::string signature = q.getColumn(3).getString();
     const SQLite::Column body = q.getColumn(4);
     const std::optional<std::string> parse_error = OptionalText(q.getColumn(5));
+    // A certificate is present when any of its columns is: a partly erased one then fails
+    // the chain instead of being read as "none".
+    std::optional<ClientCertificate> cert;
+    if (!q.getColumn(8).isNull() || !q.getColumn(9).isNull() || !q.getColumn(10).isNull() ||
+        !q.getColumn(11).isNull()) {
+      cert = ClientCertificate{q.getColumn(8).getString(), q.getColumn(9).getString(),
+                               q.getColumn(10).getString(), q.getColumn(11).getString()};
+    }
     DeliveryRow row{id,
                     q.getColumn(1).getInt64(),
                     peer,
@@ -46,7 +55,8 @@ void WalkDeliveries(SQLite::Database& db, VerifyReport& r) {
                     std::string_view(static_cast<const char*>(body.getBlob()),
                                      static_cast<std::size_t>(body.getBytes())),
                     parse_error ? &*parse_error : nullptr,
-                    q.getColumn(6).getInt64()};
+                    q.getColumn(6).getInt64(),
+                    cert ? &*cert : nullptr};
     ++r.deliveries;
     if (id != r.deliveries) {
       r.problem = "delivery ids jump from " + std::to_string(r.deliveries - 1) + " to " +

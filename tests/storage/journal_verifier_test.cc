@@ -38,7 +38,8 @@ DeliveryRecord Delivery(std::vector<EventRecord> events, const std::string& body
 
 class JournalVerifierTest : public wj::testing::StorageTest {
  protected:
-  std::string Db() const { return NewDb(); }
+  std::string Db() const { return NewDb(stem_); }
+  std::string stem_ = "journal";  // a test that needs several journals changes it
 
   // Writes deliveries 1..4 with events 1..5: d1{e1,e2}, d2{}, d3{e3,e4}, d4{e5}.
   void WriteJournal() {
@@ -126,6 +127,63 @@ TEST_P(JournalVerifierTest, DetectsEditedDeliveryBody) {
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_delivery, 2);
   EXPECT_FALSE(report.problem.empty());
+}
+
+// A delivery that came with Meta's client certificate, attested by the TLS front.
+DeliveryRecord WithCertificate(DeliveryRecord d) {
+  d.client_certificate = ClientCertificate{"CN=client.webhooks.fbclientcerts.com", "CN=Meta CA",
+                                           "1092", std::string(64, 'a')};
+  return d;
+}
+
+TEST_P(JournalVerifierTest, ClientCertificatesAreChainedAndReadBack) {
+  WriteJournal();
+  {
+    auto journal = Writer(Db());
+    DeliveryRecord d = WithCertificate(Delivery({Event("e")}, "body five"));
+    std::vector<AppendedDelivery> out;
+    ASSERT_TRUE(journal->AppendBatch({&d}, &out).ok());
+  }
+
+  VerifyReport report = Verify();
+  auto reader = Reader(Db());
+  auto five = reader->Delivery(5);
+  auto four = reader->Delivery(4);
+
+  EXPECT_TRUE(report.ok) << report.problem;
+  ASSERT_TRUE(five.ok() && five.value() && five.value()->client_certificate);
+  EXPECT_EQ(five.value()->client_certificate->subject, "CN=client.webhooks.fbclientcerts.com");
+  EXPECT_EQ(five.value()->client_certificate->issuer, "CN=Meta CA");
+  EXPECT_EQ(five.value()->client_certificate->serial, "1092");
+  EXPECT_EQ(five.value()->client_certificate->sha256, std::string(64, 'a'));
+  ASSERT_TRUE(four.ok() && four.value());
+  EXPECT_FALSE(four.value()->client_certificate);
+}
+
+TEST_P(JournalVerifierTest, DetectsEditedRemovedOrAddedClientCertificate) {
+  for (const char* sql :
+       {"UPDATE deliveries SET client_cert_serial = '1093' WHERE id = 5",
+        "UPDATE deliveries SET client_cert_subject = NULL, client_cert_issuer = NULL,"
+        " client_cert_serial = NULL, client_cert_sha256 = NULL WHERE id = 5",
+        "UPDATE deliveries SET client_cert_subject = 'CN=x', client_cert_issuer = 'CN=x',"
+        " client_cert_serial = '1', client_cert_sha256 = 'ab' WHERE id = 4"}) {
+    stem_ += "+";
+    WriteJournal();
+    {
+      auto journal = Writer(Db());
+      DeliveryRecord d = WithCertificate(Delivery({Event("e")}, "body five"));
+      std::vector<AppendedDelivery> out;
+      ASSERT_TRUE(journal->AppendBatch({&d}, &out).ok());
+    }
+    Tamper(sql);
+
+    VerifyReport report = Verify();
+
+    EXPECT_FALSE(report.ok) << sql;
+    EXPECT_EQ(report.first_bad_delivery,
+              std::string(sql).find("id = 5") != std::string::npos ? 5 : 4)
+        << sql;
+  }
 }
 
 TEST_P(JournalVerifierTest, DetectsEditedChainHash) {

@@ -26,6 +26,12 @@ function deliverySection(d) {
       ['Delivery', idWithCopy(d.id, 'delivery id')],
       ['Received', time(d.received_at)],
       ['From', d.peer ? h('code', {}, d.peer) : null],
+      ['Client certificate', d.client_certificate
+        ? h('span', {}, 'received over mTLS from ', h('code', { class: 'wrap' }, d.client_certificate.subject),
+          ', serial ', h('code', {}, d.client_certificate.serial),
+          ', issued by ', h('code', { class: 'wrap' }, d.client_certificate.issuer),
+          ', SHA-256 ', h('code', { class: 'wrap' }, d.client_certificate.sha256))
+        : 'none attested (no mTLS front, or not trusted)'],
       ['Signature header', h('code', { class: 'wrap' }, d.signature || '(none)')],
       ['Parse error', d.parse_error ? h('span', { class: 'bad-text' }, d.parse_error) : null],
       ['Events in it', d.event_seqs && d.event_seqs.length
