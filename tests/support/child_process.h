@@ -121,4 +121,19 @@ class ChildProcess {
   std::optional<int> exit_code_;
 };
 
+// What a run of the waba-journal binary printed and returned.
+struct CliOutcome {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+
+// Runs the binary under test (WJ_BINARY) with `args` to completion.
+inline CliOutcome RunCli(const std::vector<std::string>& args) {
+  ChildProcess p(WJ_BINARY, args);
+  std::string out = p.ReadAllStdout();
+  const int code = p.Wait();
+  return {code, out, p.ReadAllStderr()};
+}
+
 }  // namespace wj::testing

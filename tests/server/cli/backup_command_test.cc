@@ -25,18 +25,8 @@ namespace {
 using testing::ChildProcess;
 using testing::TempDir;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome RunCli(const std::vector<std::string>& args) {
-  ChildProcess p(WJ_BINARY, args);
-  std::string out = p.ReadAllStdout();
-  const int code = p.Wait();
-  return {code, out, p.ReadAllStderr()};
-}
+using Outcome = testing::CliOutcome;
+using testing::RunCli;
 
 TEST(BackupCommandTest, CopiesAJournalUnderIngestWithoutStoppingItAndTheCopyVerifies) {
   TempDir dir;

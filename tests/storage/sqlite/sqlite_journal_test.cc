@@ -17,6 +17,7 @@
 
 #include "storage/journal_writer.h"
 #include "storage/sqlite/sqlite_journal_verifier.h"
+#include "tests/support/journal_records.h"
 #include "tests/support/temp_dir.h"
 #include <sys/stat.h>
 
@@ -25,26 +26,11 @@ namespace {
 
 using wj::testing::TempDir;
 
-EventRecord Event(const std::string& dedup_key, std::optional<std::string> wamid = std::nullopt) {
-  EventRecord e;
-  e.object = "whatsapp_business_account";
-  e.waba_id = "102290129340398";
-  e.field = "messages";
-  e.dedup_key = dedup_key;
-  e.wamid = std::move(wamid);
-  e.wa_id = "16505551234";
-  e.value = R"({"messaging_product":"whatsapp","key":")" + dedup_key + R"("})";
-  return e;
+EventRecord Event(const std::string& key, std::optional<std::string> wamid = std::nullopt) {
+  return wj::testing::MessageEvent(key, std::move(wamid));
 }
-
 DeliveryRecord Delivery(std::vector<EventRecord> events, std::string body = "{}") {
-  DeliveryRecord d;
-  d.received_at_ms = 1749416383000;
-  d.peer = "127.0.0.1";
-  d.signature = "sha256=00";
-  d.body = std::move(body);
-  d.events = std::move(events);
-  return d;
+  return wj::testing::DeliveryOf(std::move(events), std::move(body));
 }
 
 class SqliteJournalTest : public ::testing::Test {

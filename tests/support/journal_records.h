@@ -1,0 +1,38 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/journal_writer.h"
+
+namespace wj::testing {
+
+// A messages event of one WABA with dedup key `dedup_key`, for storage tests.
+inline storage::EventRecord MessageEvent(const std::string& dedup_key,
+                                         std::optional<std::string> wamid = std::nullopt) {
+  storage::EventRecord e;
+  e.object = "whatsapp_business_account";
+  e.waba_id = "102290129340398";
+  e.field = "messages";
+  e.dedup_key = dedup_key;
+  e.wamid = std::move(wamid);
+  e.wa_id = "16505551234";
+  e.value = R"({"messaging_product":"whatsapp","key":")" + dedup_key + R"("})";
+  return e;
+}
+
+// A delivery holding `events`, received from loopback, for storage tests.
+inline storage::DeliveryRecord DeliveryOf(std::vector<storage::EventRecord> events,
+                                          std::string body = "{}") {
+  storage::DeliveryRecord d;
+  d.received_at_ms = 1749416383000;
+  d.peer = "127.0.0.1";
+  d.signature = "sha256=00";
+  d.body = std::move(body);
+  d.events = std::move(events);
+  return d;
+}
+
+}  // namespace wj::testing
