@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
+export const ROOT = root;  // the repository
 
 export const BINARY = process.env.WJ_BINARY || path.join(root, 'build-test/waba-journal');
 export const FAKE_GRAPH = process.env.WJ_FAKE_GRAPH || path.join(path.dirname(BINARY), 'wj-fake-graph');

@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
-  BINARY, startServer, startFakeGraph, createToken, simulate, postSigned, launchBrowser, screenshot, signIn,
+  BINARY, ROOT, SECRET, tempDir, startServer, startFakeGraph, createToken, simulate, postSigned, launchBrowser, screenshot, signIn,
 } from './harness.js';
 
 const STORY_WABA = '102290129340398';
@@ -125,6 +127,44 @@ test('an event shows its value and its raw delivery with a verified signature', 
   await page.getByText(/^sha256=[0-9a-f]{64}$/).waitFor();
   await page.getByText('No destinations').waitFor();
   await screenshot(page, 'event-verified-delivery');
+});
+
+test('an event received through the mTLS front says which certificate it came with', async () => {
+  // A certificate with Meta's CN, made by the same script the TLS front's test uses.
+  const certs = path.join(tempDir('wj-web-certs-'), 'certs');
+  execFileSync('bash', [path.join(ROOT, 'deploy/nginx/make-test-certs.sh'), certs]);
+  const pem = readFileSync(path.join(certs, 'meta-client.pem'), 'utf8');
+  const serial = execFileSync('openssl', ['x509', '-in', path.join(certs, 'meta-client.pem'), '-noout', '-serial'],
+    { encoding: 'utf8' }).trim().replace(/^serial=/, '');
+  const fronted = await startServer({ extraArgs: ['--trusted-proxy', '127.0.0.1/32'] });
+  try {
+    // What deploy/nginx sends after verifying the certificate; this test stands in for nginx.
+    const body = inboundText('wamid.MTLS.BROWSER.TEST', 'over mTLS');
+    const r = await fetch(`${fronted.url}/webhook`, {
+      method: 'POST', body, headers: {
+        'Content-Type': 'application/json',
+        'X-Hub-Signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+        'X-Forwarded-For': '203.0.113.9',
+        'X-Client-Cert-Verify': 'SUCCESS',
+        'X-Client-Cert-Subject': 'CN=client.webhooks.fbclientcerts.com,O=Meta Platforms\\, Inc.',
+        'X-Client-Cert-Issuer': 'CN=WABA Journal Test CA,O=WABA Journal Test',
+        'X-Client-Cert-Serial': serial,
+        'X-Client-Cert': encodeURIComponent(pem),
+      },
+    });
+    assert.equal(r.status, 200);
+    const p = await newPage();
+    await signIn(p, fronted, createToken(fronted, 'read', 'mtls'));
+    await p.goto(`${fronted.url}/#/events/1`);
+    await p.getByText('received over mTLS from').waitFor();
+    await p.getByText('CN=client.webhooks.fbclientcerts.com,O=Meta Platforms\\, Inc.').waitFor();
+    await p.getByText(serial, { exact: true }).waitFor();
+    await p.getByText('203.0.113.9', { exact: true }).waitFor();
+    await screenshot(p, 'event-mtls-delivery');
+    await p.close();
+  } finally {
+    await fronted.stop();
+  }
 });
 
 test('the audit shows the approval above the rejection it followed, and the standing decision', async () => {
