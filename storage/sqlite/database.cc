@@ -48,12 +48,21 @@ Status StatusFromSqlite(int sqlite_code, const std::string& what) {
 
 Result<std::unique_ptr<SQLite::Database>> OpenWritable(const std::string& path,
                                                        const DatabaseOptions& options) {
-  // O_EXCL-free create: an existing file keeps its mode; a new one is private from birth.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return Status::Unavailable("cannot create database file " + path + ": " + std::strerror(errno));
+  // A new file is created private from birth (SQLite would use 0644); an existing one keeps
+  // its mode and is never opened here: close() of any descriptor of a file drops every POSIX
+  // lock this process holds on it, SQLite's included, and another process could then take
+  // the journal for unused and delete its -wal and -shm under our readers
+  // (https://www.sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_).
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) != 0) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);                 // a file nobody had open: no lock to lose
+    } else if (errno != EEXIST) {  // EEXIST: another process created it meanwhile
+      return Status::Unavailable("cannot create database file " + path + ": " +
+                                 std::strerror(errno));
+    }
   }
-  ::close(fd);
   try {
     auto db =
         std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, options.busy_timeout_ms);
