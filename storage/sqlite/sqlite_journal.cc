@@ -15,7 +15,6 @@
 #include "storage/sqlite/forward_writes.h"
 #include "storage/sqlite/migrator.h"
 #include "storage/sqlite/sqlite_bind.h"
-#include "storage/sqlite/wal_checkpointer.h"
 
 namespace wj::storage::sqlite {
 namespace {
@@ -112,8 +111,6 @@ struct SqliteJournal::Impl {
   void WriteCounts(const BatchCounts& counts);
 
   std::unique_ptr<SQLite::Database> db;
-  // Declared after db: destroyed first, removing its hook before the connection closes.
-  std::unique_ptr<WalCheckpointer> checkpointer;
   SQLite::Statement insert_delivery;
   SQLite::Statement insert_event;
   SQLite::Statement insert_target;
@@ -246,8 +243,6 @@ Result<std::unique_ptr<SqliteJournal>> SqliteJournal::Open(const std::string& pa
       impl->tip.seq = last_event.getColumn(0).getInt64();
       impl->tip.event_chain = DigestFromColumn(last_event.getColumn(1));
     }
-    impl->checkpointer = std::make_unique<WalCheckpointer>(path, options, impl->db->getHandle(),
-                                                           WalCheckpointer::Options{});
     return std::unique_ptr<SqliteJournal>(new SqliteJournal(std::move(impl)));
   } catch (const SQLite::Exception& e) {
     return StatusFromSqlite(e.getErrorCode(), std::string("loading journal state: ") + e.what());
