@@ -35,19 +35,11 @@ class JournalWriterTest : public wj::testing::StorageTest {
   // Appends `deliveries` as one batch; fails the test unless the append succeeds.
   std::vector<AppendedDelivery> Append(JournalWriter& journal,
                                        const std::vector<DeliveryRecord>& deliveries) {
-    std::vector<const DeliveryRecord*> batch;
-    for (const DeliveryRecord& d : deliveries) batch.push_back(&d);
-    std::vector<AppendedDelivery> out;
-    Status status = journal.AppendBatch(batch, &out);
-    EXPECT_TRUE(status.ok()) << status.message();
-    return out;
+    return wj::testing::AppendBatch(journal, deliveries);
   }
-
   Status TryAppend(JournalWriter& journal, const std::vector<DeliveryRecord>& deliveries) {
-    std::vector<const DeliveryRecord*> batch;
-    for (const DeliveryRecord& d : deliveries) batch.push_back(&d);
     std::vector<AppendedDelivery> out;
-    return journal.AppendBatch(batch, &out);
+    return wj::testing::TryAppendBatch(journal, deliveries, &out);
   }
 
   // What a reader of the journal sees committed.

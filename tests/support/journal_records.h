@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "storage/journal_writer.h"
 
 namespace wj::testing {
@@ -33,6 +35,24 @@ inline storage::DeliveryRecord DeliveryOf(std::vector<storage::EventRecord> even
   d.body = std::move(body);
   d.events = std::move(events);
   return d;
+}
+
+// Appends `deliveries` to `journal` as one batch and returns the result.
+inline Status TryAppendBatch(storage::JournalWriter& journal,
+                             const std::vector<storage::DeliveryRecord>& deliveries,
+                             std::vector<storage::AppendedDelivery>* out) {
+  std::vector<const storage::DeliveryRecord*> batch;
+  for (const storage::DeliveryRecord& d : deliveries) batch.push_back(&d);
+  return journal.AppendBatch(batch, out);
+}
+
+// The same; fails the test unless the append succeeds.
+inline std::vector<storage::AppendedDelivery> AppendBatch(
+    storage::JournalWriter& journal, const std::vector<storage::DeliveryRecord>& deliveries) {
+  std::vector<storage::AppendedDelivery> out;
+  const Status status = TryAppendBatch(journal, deliveries, &out);
+  EXPECT_TRUE(status.ok()) << status.message();
+  return out;
 }
 
 }  // namespace wj::testing

@@ -46,19 +46,11 @@ class SqliteJournalTest : public ::testing::Test {
   // Appends `deliveries` as one batch; fails the test unless the append succeeds.
   std::vector<AppendedDelivery> Append(SqliteJournal& journal,
                                        const std::vector<DeliveryRecord>& deliveries) {
-    std::vector<const DeliveryRecord*> batch;
-    for (const DeliveryRecord& d : deliveries) batch.push_back(&d);
-    std::vector<AppendedDelivery> out;
-    Status status = journal.AppendBatch(batch, &out);
-    EXPECT_TRUE(status.ok()) << status.message();
-    return out;
+    return wj::testing::AppendBatch(journal, deliveries);
   }
-
   Status TryAppend(SqliteJournal& journal, const std::vector<DeliveryRecord>& deliveries) {
-    std::vector<const DeliveryRecord*> batch;
-    for (const DeliveryRecord& d : deliveries) batch.push_back(&d);
     std::vector<AppendedDelivery> out;
-    return journal.AppendBatch(batch, &out);
+    return wj::testing::TryAppendBatch(journal, deliveries, &out);
   }
 
   long long Count(const std::string& table) {
