@@ -9,6 +9,10 @@ namespace wj {
 
 using Sha256Digest = std::array<std::uint8_t, 32>;
 
+// Random bytes mixed into a commitment so that short or guessable content (a "yes", a
+// phone number) cannot be found by hashing guesses; deleted with the content.
+using Salt = std::array<std::uint8_t, 16>;
+
 // SHA-256 of `data`. Thread-safe.
 Sha256Digest Sha256(std::string_view data);
 

@@ -10,6 +10,12 @@ GroupCommitWriter::GroupCommitWriter(JournalWriter& journal, Options options)
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }
 
 void GroupCommitWriter::Submit(DeliveryRecord delivery, Completion done) {
+  // Digests and commitments are computed here, on the submitting thread, so that the
+  // writer thread spends its time only on what needs the journal's order.
+  if (Status prepared = journal_.Prepare(delivery); !prepared.ok()) {
+    done(prepared);
+    return;
+  }
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
@@ -51,6 +57,22 @@ void GroupCommitWriter::SubmitReplay(Replay replay,
                                      std::function<void(Result<std::int64_t>)> done) {
   if (!RunOnWriter(
           [this, replay = std::move(replay), done] { done(journal_.CreateReplay(replay)); })) {
+    done(Status::Unavailable("journal writer is shutting down"));
+  }
+}
+
+void GroupCommitWriter::SubmitErasure(
+    ErasureRequest request, std::function<void(Result<std::vector<ErasureRecord>>)> done) {
+  if (!RunOnWriter([this, request = std::move(request), done] {
+        auto erased = journal_.Erase(request);
+        {
+          // Its tombstones are events: wake whoever waits for new ones.
+          std::lock_guard lock(mu_);
+          committed_ = journal_.Committed();
+          committed_changed_.notify_all();
+        }
+        done(std::move(erased));
+      })) {
     done(Status::Unavailable("journal writer is shutting down"));
   }
 }

@@ -60,6 +60,9 @@ class GroupCommitWriter final : public DeliveryAppender {
   // Records forwarding state / creates a replay, the same way.
   void SubmitForwardUpdate(ForwardUpdate update, std::function<void(Status)> done);
   void SubmitReplay(Replay replay, std::function<void(Result<std::int64_t>)> done);
+  // Carries out an erasure between batches, the same way.
+  void SubmitErasure(ErasureRequest request,
+                     std::function<void(Result<std::vector<ErasureRecord>>)> done);
 
   // Commits everything already submitted, then stops the writer thread. Idempotent.
   void Stop();

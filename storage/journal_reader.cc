@@ -5,11 +5,12 @@
 namespace wj::storage {
 namespace {
 
-constexpr std::array<std::string_view, 10> kAuditFields = {
+constexpr std::array<std::string_view, 11> kAuditFields = {
     "account_alerts",
     "account_review_update",
     "account_update",
     "business_capability_update",
+    "erasure",
     "message_template_quality_update",
     "message_template_status_update",
     "phone_number_name_update",
@@ -21,5 +22,9 @@ constexpr std::array<std::string_view, 10> kAuditFields = {
 }  // namespace
 
 std::span<const std::string_view> AuditFields() { return kAuditFields; }
+
+std::string_view ToString(ErasureScope scope) {
+  return scope == ErasureScope::kCustomer ? "customer" : "before";
+}
 
 }  // namespace wj::storage

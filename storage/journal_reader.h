@@ -9,25 +9,33 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/erasure.h"
 #include "storage/journal_writer.h"
 #include "storage/subscription_check.h"
 
 namespace wj::storage {
 
-// One journaled event, as stored.
+// One journaled event, as stored: chained metadata, and its value while not erased.
 struct StoredEvent {
   std::int64_t seq = 0;
-  std::int64_t delivery_id = 0;
+  std::int64_t delivery_id = 0;  // 0 for an erasure's tombstone
   std::string object;
   std::string waba_id;
   std::string field;
   std::optional<std::int64_t> event_time;  // Meta's entry.time, unix seconds
   std::int64_t received_at_ms = 0;
-  std::string dedup_key;
   std::optional<std::int64_t> duplicate_of;  // the first occurrence's seq
-  std::optional<std::string> wamid;
-  std::optional<std::string> wa_id;
-  std::string value;  // JSON text, as Meta sent it
+  std::optional<std::string> kind;           // message, status, error... (messages items)
+  std::optional<std::string> status;         // a status item's status
+  std::optional<std::int64_t> item_time;     // the item's own timestamp, unix seconds
+  std::vector<std::int64_t> error_codes;     // of a failed status or an error item
+  bool customer_data = false;                // the field carries customers' data
+  std::vector<std::string> subject_ids;      // random ids of the customers it names (hex)
+  std::string dedup_digest;                  // keyed digest of the dedup key (hex)
+  std::optional<std::string> value;          // JSON text as Meta sent it; none once erased
+  std::optional<std::int64_t> erasure_id;    // the erasure that removed the value
+  bool points_at_message = false;  // MessageEvents: a reaction, edit or revoke pointing at
+                                   // the message asked for, not the message itself
 };
 
 // Which events to list. Empty vectors and nullopt mean "no condition".
@@ -38,8 +46,8 @@ struct EventFilter {
   std::optional<std::int64_t> until_ms;   // received_at < until
   std::optional<std::int64_t> after;      // seq cursor, exclusive, in the direction of `order`
   std::optional<std::int64_t> until_seq;  // seq <= until_seq
-  std::optional<std::string> wamid;
-  std::optional<std::string> wa_id;
+  std::optional<std::string> wamid;  // events about this message (its digest is looked up)
+  std::optional<std::string> wa_id;  // events naming this customer, while not erased
   bool include_duplicates = false;  // false: first occurrences only
   bool descending = false;
   int limit = 100;  // 1..kMaxPageSize
@@ -56,8 +64,9 @@ struct StoredDelivery {
   std::int64_t id = 0;
   std::int64_t received_at_ms = 0;
   std::string peer;
-  std::string signature;  // X-Hub-Signature-256 as received
-  std::string body;       // exact bytes
+  std::optional<std::string> signature;  // X-Hub-Signature-256 as received; none once erased
+  std::optional<std::string> body;       // exact bytes; none once erased
+  std::optional<std::int64_t> erasure_id;  // the erasure that removed signature and body
   std::optional<std::string> parse_error;
   std::vector<std::int64_t> event_seqs;                 // in order
   std::vector<std::string> waba_ids;                    // of its events, distinct, sorted
@@ -151,6 +160,11 @@ class JournalReader {
 
   // The newest subscription check of every WABA ever checked, ordered by waba_id.
   virtual Result<std::vector<SubscriptionCheck>> LatestSubscriptionChecks() = 0;
+
+  // Erasures, newest first, at most `limit`; only those of `waba_ids` when not empty.
+  virtual Result<std::vector<ErasureRecord>> Erasures(const std::vector<std::string>& waba_ids,
+                                                      int limit) = 0;
+  virtual Result<std::optional<ErasureRecord>> ErasureById(std::int64_t id) = 0;
 
   // The subscription checks of one WABA, newest first, at most `limit`.
   virtual Result<std::vector<SubscriptionCheck>> SubscriptionHistory(const std::string& waba_id,

@@ -25,6 +25,8 @@ struct BackupReport {
   std::int64_t pages = 0;       // engine units copied (SQLite pages)
   std::int64_t bytes = 0;       // size of the copy
   std::int64_t duration_ms = 0;
+  std::string key_file;  // where the journal key was copied beside the copy; empty when the
+                         // key comes from WABA_JOURNAL_KEY (back that up yourself)
 };
 
 // One journal database, whatever engine holds it: the only way the rest of the program

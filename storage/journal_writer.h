@@ -6,13 +6,20 @@
 #include <string>
 #include <vector>
 
+#include "storage/digest.h"
+#include "storage/erasure.h"
 #include "storage/forward_records.h"
+#include "storage/journal_key.h"
 #include "storage/status.h"
 #include "storage/subscription_check.h"
 
 namespace wj::storage {
 
 // One change of a delivery, ready to be journaled. Plain value type.
+//
+// The journal keeps the metadata below in its chained rows, but none of the customer's
+// data: the dedup key, wamids and customers' numbers only as keyed digests (JournalKey), the
+// value as erasable content under a salted commitment.
 struct EventRecord {
   std::string object;                       // envelope "object"
   std::string waba_id;                      // entry[].id
@@ -20,9 +27,17 @@ struct EventRecord {
   std::optional<std::int64_t> event_time;   // entry[].time, when present
   std::string dedup_key;                    // identity used to spot Meta's redeliveries
   std::optional<std::string> wamid;         // messages items: the message id
-  std::optional<std::string> wa_id;         // messages items: the customer number
   std::optional<std::string> target_wamid;  // reaction / edit / revoke: the message it is about
+  std::vector<std::string> customers;       // numbers (wa_id) of the customers the value names:
+                                            // sender, recipient, contact... (digits only)
+  std::optional<std::string> kind;          // the item's kind: message, status, error, ...
+  std::optional<std::string> status;        // a status item's status (sent, read, failed...)
+  std::optional<std::int64_t> item_time;    // the item's own timestamp, unix seconds
+  std::vector<std::int64_t> error_codes;    // of a failed status or an error item
   std::string value;                        // the change's value, as JSON text
+  // Set when `value` is exactly the delivery body's bytes from here on: the journal then
+  // keeps the value only once, inside the raw body.
+  std::optional<std::size_t> value_offset;
 };
 
 // The client certificate a trusted TLS front verified for a delivery (Meta's mTLS). These are
@@ -34,6 +49,22 @@ struct ClientCertificate {
   std::string sha256;   // lowercase hex SHA-256 of the DER certificate
 };
 
+// What the journal commits to for a delivery's content, computed from the key and fresh
+// salts (storage/content_seal.h). Filled before the writer's lock where possible.
+struct SealedEvent {
+  KeyedDigest dedup{};
+  std::optional<KeyedDigest> wamid;
+  std::optional<KeyedDigest> target;
+  std::vector<KeyedDigest> customers;  // in the order of EventRecord::customers, distinct
+  Salt salt{};                         // of the value's commitment
+  Sha256Digest content_commit{};       // SHA-256(salt || value)
+};
+struct SealedDelivery {
+  Salt salt{};
+  Sha256Digest content_commit{};  // SHA-256 over salt, signature and body
+  std::vector<SealedEvent> events;
+};
+
 // One verified webhook POST. Plain value type.
 struct DeliveryRecord {
   std::int64_t received_at_ms = 0;
@@ -43,6 +74,7 @@ struct DeliveryRecord {
   std::optional<std::string> parse_error;  // set when the body is not a well-formed envelope
   std::vector<EventRecord> events;
   std::optional<ClientCertificate> client_certificate;  // when a trusted front verified one
+  std::optional<SealedDelivery> sealed;  // computed by the writer when absent
 };
 
 struct AppendedEvent {
@@ -75,6 +107,13 @@ class JournalWriter {
   virtual Status AppendBatch(const std::vector<const DeliveryRecord*>& batch,
                              std::vector<AppendedDelivery>* out) = 0;
 
+  // Computes what AppendBatch would otherwise compute on the writer's thread (digests,
+  // salts, commitments) into `delivery.sealed`. Thread-safe: called by submitting threads.
+  virtual Status Prepare(DeliveryRecord& delivery) const {
+    (void)delivery;
+    return Status::Ok();
+  }
+
   // Counts as of the last successful commit. Never fails: kept in memory by the writer.
   virtual JournalStats Committed() const = 0;
 
@@ -94,6 +133,14 @@ class JournalWriter {
   virtual Result<std::int64_t> CreateReplay(const Replay& replay) {
     (void)replay;
     return Status::FailedPrecondition("this journal does not record replays");
+  }
+
+  // Erases content as `request` asks (see storage/erasure.h), appends one tombstone event per
+  // erasure, and commits before returning: the erased bytes are then gone from the database
+  // file and its write-ahead log. NotFound when a customer erasure names no known WABA.
+  virtual Result<std::vector<ErasureRecord>> Erase(const ErasureRequest& request) {
+    (void)request;
+    return Status::FailedPrecondition("this journal does not erase");
   }
 };
 

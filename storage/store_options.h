@@ -18,6 +18,10 @@ Result<SyncMode> ParseSyncMode(const std::string& text);
 struct StoreOptions {
   SyncMode sync = SyncMode::kFull;
   int busy_timeout_ms = 5000;  // how long a write waits for a lock held elsewhere
+  // The journal key (storage/journal_key.h): 64 hex characters (WABA_JOURNAL_KEY), else
+  // read from `journal_key_file`, by default the database's path + ".key".
+  std::string journal_key;
+  std::string journal_key_file;
 };
 
 }  // namespace wj::storage

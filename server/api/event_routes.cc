@@ -167,18 +167,29 @@ std::optional<storage::StoredDelivery> EventRoutes::VisibleDelivery(const HttpRe
 void EventRoutes::Delivery(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
   auto d = VisibleDelivery(rq, who, rs);
   if (!d) return;
-  // Meta's bodies are UTF-8 JSON; anything else is shown base64-encoded.
-  const bool utf8 = IsUtf8(d->body);
   OrderedJson j;
   j["id"] = d->id;
   j["received_at"] = FormatTimeMillis(d->received_at_ms);
   j["peer"] = d->peer;
-  j["signature"] = d->signature;
-  j["body"] = utf8 ? d->body : Base64(d->body);
-  j["body_encoding"] = utf8 ? "utf-8" : "base64";
+  if (d->body && d->signature) {
+    // Meta's bodies are UTF-8 JSON; anything else is shown base64-encoded.
+    const bool utf8 = IsUtf8(*d->body);
+    j["signature"] = *d->signature;
+    j["body"] = utf8 ? *d->body : Base64(*d->body);
+    j["body_encoding"] = utf8 ? "utf-8" : "base64";
+  } else {
+    j["signature"] = nullptr;
+    j["body"] = nullptr;
+    j["body_encoding"] = nullptr;
+  }
   j["parse_error"] = d->parse_error ? OrderedJson(*d->parse_error) : OrderedJson(nullptr);
   j["event_seqs"] = d->event_seqs;
-  j["signature_verifies"] = verifier_.Verify(d->signature, d->body) == SignatureCheck::kValid;
+  j["signature_verifies"] =
+      d->body && d->signature
+          ? OrderedJson(verifier_.Verify(*d->signature, *d->body) == SignatureCheck::kValid)
+          : OrderedJson(nullptr);
+  j["erased"] =
+      d->erasure_id ? OrderedJson({{"erasure_id", *d->erasure_id}}) : OrderedJson(nullptr);
   if (const auto& c = d->client_certificate) {
     j["client_certificate"] = {{"subject", c->subject},
                                {"issuer", c->issuer},
@@ -193,9 +204,14 @@ void EventRoutes::Delivery(const HttpRequest& rq, const Principal& who, Response
 void EventRoutes::RawDelivery(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {
   auto d = VisibleDelivery(rq, who, rs);
   if (!d) return;
-  rs.headers().add<HubSignature256>(d->signature);
+  if (!d->body || !d->signature) {
+    return SendError(rs, Code::Gone, "erased",
+                     "this delivery's bytes were erased by erasure " +
+                         std::to_string(d->erasure_id.value_or(0)));
+  }
+  rs.headers().add<HubSignature256>(*d->signature);
   static const auto kJson = Pistache::Http::Mime::MediaType::fromString("application/json");
-  rs.send(Code::Ok, d->body, kJson);
+  rs.send(Code::Ok, *d->body, kJson);
 }
 
 void EventRoutes::Message(const HttpRequest& rq, const Principal& who, ResponseWriter& rs) {

@@ -1,6 +1,5 @@
 #include "server/api/message_lifecycle.h"
 
-#include <charconv>
 
 #include <nlohmann/json.hpp>
 
@@ -19,75 +18,63 @@ int Rank(const std::string& status) {
   return 0;
 }
 
-// Meta sends item timestamps as strings of unix seconds (sometimes as numbers).
-std::optional<std::int64_t> Timestamp(const Json& item) {
-  auto it = item.find("timestamp");
-  if (it == item.end()) return std::nullopt;
-  if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (!it->is_string()) return std::nullopt;
-  const auto& s = it->get_ref<const std::string&>();
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// The first item of value[kind] whose id is `wamid`.
-const Json* ItemFor(const Json& value, const char* kind, const std::string& wamid) {
-  auto items = value.find(kind);
-  if (items == value.end() || !items->is_array()) return nullptr;
-  for (const Json& item : *items) {
-    auto id = item.find("id");
-    if (item.is_object() && id != item.end() && id->is_string() && *id == wamid) return &item;
+// The titles of a failed status's errors, while its value is kept.
+std::vector<std::string> ErrorTitles(const storage::StoredEvent& e) {
+  std::vector<std::string> titles;
+  if (!e.value) return titles;
+  const Json value = Json::parse(*e.value, nullptr, /*allow_exceptions=*/false);
+  auto statuses = value.is_object() ? value.find("statuses") : value.end();
+  if (!value.is_object() || statuses == value.end() || !statuses->is_array() ||
+      statuses->empty()) {
+    return titles;
   }
-  return nullptr;
+  auto errors = (*statuses)[0].find("errors");
+  if (errors == (*statuses)[0].end() || !errors->is_array()) return titles;
+  for (const Json& err : *errors) {
+    auto t = err.is_object() ? err.find("title") : err.end();
+    titles.push_back(err.is_object() && t != err.end() && t->is_string() ? t->get<std::string>()
+                                                                         : std::string());
+  }
+  return titles;
 }
 
 }  // namespace
 
 MessageLifecycle FoldLifecycle(const std::string& wamid,
                                const std::vector<storage::StoredEvent>& events) {
+  (void)wamid;  // the events were found by its digest
   MessageLifecycle out;
   int rank = 0;
   bool failed = false;
+  // From the chained metadata (kind, status, item time, error codes), so that a lifecycle
+  // survives the erasure of its values; only error titles come from the values.
   for (const storage::StoredEvent& e : events) {
     if (!out.waba_id) out.waba_id = e.waba_id;
-    const Json value = Json::parse(e.value, nullptr, /*allow_exceptions=*/false);
-    if (!value.is_object()) continue;
-    if (const Json* message = ItemFor(value, "messages", wamid)) {
+    if (e.points_at_message || !e.kind) continue;  // a reaction, edit or revoke
+    if (*e.kind == "message") {
       out.direction = MessageLifecycle::Direction::kInbound;
       if (!out.status) {
         out.status = "received";
-        out.status_at = Timestamp(*message);
+        out.status_at = e.item_time;
       }
       continue;
     }
-    const Json* status = ItemFor(value, "statuses", wamid);
-    if (status == nullptr) continue;  // a reaction, edit or revoke pointing at the message
+    if (*e.kind != "status") continue;
     out.direction = MessageLifecycle::Direction::kOutbound;
-    auto name = status->find("status");
-    if (name == status->end() || !name->is_string() || failed) continue;
-    const std::string& s = name->get_ref<const std::string&>();
+    if (!e.status || failed) continue;
+    const std::string& s = *e.status;
     if (s == "failed") {
       failed = true;
       out.status = s;
-      out.status_at = Timestamp(*status);
-      auto errors = status->find("errors");
-      if (errors != status->end() && errors->is_array()) {
-        for (const Json& err : *errors) {
-          if (!err.is_object()) continue;
-          MessageLifecycle::Error x;
-          if (auto c = err.find("code"); c != err.end() && c->is_number_integer()) {
-            x.code = c->get<std::int64_t>();
-          }
-          if (auto t = err.find("title"); t != err.end() && t->is_string()) x.title = *t;
-          out.errors.push_back(std::move(x));
-        }
+      out.status_at = e.item_time;
+      const std::vector<std::string> titles = ErrorTitles(e);
+      for (std::size_t i = 0; i < e.error_codes.size(); ++i) {
+        out.errors.push_back({e.error_codes[i], i < titles.size() ? titles[i] : std::string()});
       }
     } else if (Rank(s) > rank) {
       rank = Rank(s);
       out.status = s;
-      out.status_at = Timestamp(*status);
+      out.status_at = e.item_time;
     }
   }
   return out;

@@ -50,7 +50,8 @@ std::string At(const storage::StoredEvent& e) {
 }
 
 Json ParseValue(const storage::StoredEvent& e) {
-  return Json::parse(e.value, nullptr, /*allow_exceptions=*/false);
+  if (!e.value) return Json();
+  return Json::parse(*e.value, nullptr, /*allow_exceptions=*/false);
 }
 
 // The string member `key` of `object`, if it is one.

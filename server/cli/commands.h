@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "server/util/cli_flags.h"
+#include "storage/store_options.h"
 
 namespace wj::server {
 
@@ -26,5 +27,9 @@ int RunToken(const std::vector<std::string>& args, const Environment& env);
 int RunEvents(const std::vector<std::string>& args, const Environment& env);
 // simulate: post signed sample deliveries of every field to a running service.
 int RunSimulate(const std::vector<std::string>& args, const Environment& env);
+
+// How every command opens the journal: the journal key from WABA_JOURNAL_KEY when set (hex;
+// never a flag, never logged), else from the file beside the database.
+storage::StoreOptions JournalOptions(const Environment& env);
 
 }  // namespace wj::server

@@ -6,6 +6,7 @@
 #include "server/api/api_params.h"
 #include "server/api/event_json.h"
 #include "server/cli/commands.h"
+#include "server/meta/value_identity.h"
 #include "server/util/time_format.h"
 #include "storage/journal_reader.h"
 #include "storage/journal_store.h"
@@ -23,7 +24,11 @@ void PrintRow(const storage::StoredEvent& e) {
   std::cout << std::left << std::setw(9) << e.seq << ' ' << FormatTimeMillis(e.received_at_ms)
             << ' ' << std::setw(17) << e.waba_id << ' ' << std::setw(32) << e.field << ' '
             << std::setw(9) << (e.duplicate_of ? "dup:" + std::to_string(*e.duplicate_of) : "-")
-            << ' ' << e.wamid.value_or("-") << '\n';
+            << ' '
+            << (e.erasure_id ? "erased:" + std::to_string(*e.erasure_id)
+                             : (e.value ? IdentifyValue(e.field, *e.value).wamid : std::nullopt)
+                                   .value_or("-"))
+            << '\n';
 }
 
 }  // namespace
@@ -71,7 +76,7 @@ int RunEvents(const std::vector<std::string>& args, const Environment& env) {
   const std::string format = *flags.Get("format");
   if (format != "ndjson" && format != "table") return fail("--format must be ndjson or table", 2);
 
-  auto store = storage::OpenJournalStore(*flags.Get("db"));
+  auto store = storage::OpenJournalStore(*flags.Get("db"), JournalOptions(env));
   if (!store.ok()) return fail(store.status().message(), 1);
   auto reader = store.value()->OpenReader(1);
   if (!reader.ok()) return fail(reader.status().message(), 1);

@@ -14,6 +14,12 @@ FlagSet DbFlags(const char* usage) {
 
 }  // namespace
 
+storage::StoreOptions JournalOptions(const Environment& env) {
+  storage::StoreOptions options;
+  if (auto key = env("WABA_JOURNAL_KEY")) options.journal_key = *key;
+  return options;
+}
+
 int RunMigrate(const std::vector<std::string>& args, const Environment& env) {
   FlagSet flags = DbFlags(
       "Usage: waba-journal migrate [--db PATH]\n\n"
@@ -21,7 +27,7 @@ int RunMigrate(const std::vector<std::string>& args, const Environment& env) {
       "binary. 'serve' does the same at start; this runs them alone.");
   if (int rc = ParseFlagsOrExit(flags, "migrate", args, env); rc >= 0) return rc;
   const std::string path = *flags.Get("db");
-  auto store = storage::OpenJournalStore(path);
+  auto store = storage::OpenJournalStore(path, JournalOptions(env));
   auto report =
       store.ok() ? store.value()->Migrate() : Result<storage::MigrationReport>(store.status());
   if (!report.ok()) {
@@ -36,10 +42,12 @@ int RunMigrate(const std::vector<std::string>& args, const Environment& env) {
 int RunVerify(const std::vector<std::string>& args, const Environment& env) {
   FlagSet flags = DbFlags(
       "Usage: waba-journal verify [--db PATH]\n\n"
-      "Recomputes the hash chain of every delivery and event. Exits 0 printing\n"
-      "'OK <n> events', or 1 naming the first row whose content no longer matches.");
+      "Recomputes the hash chain of every delivery and event, checks every kept value and\n"
+      "body against its commitment, and every erasure's tombstone against what it erased.\n"
+      "Exits 0 printing 'OK <n> events, <m> erased by <k> erasures', or 1 naming the first\n"
+      "row that does not match.");
   if (int rc = ParseFlagsOrExit(flags, "verify", args, env); rc >= 0) return rc;
-  auto store = storage::OpenJournalStore(*flags.Get("db"));
+  auto store = storage::OpenJournalStore(*flags.Get("db"), JournalOptions(env));
   auto report =
       store.ok() ? store.value()->Verify() : Result<storage::VerifyReport>(store.status());
   if (!report.ok()) {
@@ -48,12 +56,18 @@ int RunVerify(const std::vector<std::string>& args, const Environment& env) {
   }
   const auto& r = report.value();
   if (!r.ok) {
-    std::cout << "FAILED at " << (r.first_bad_seq != 0 ? "event seq " : "delivery ")
-              << (r.first_bad_seq != 0 ? r.first_bad_seq : r.first_bad_delivery) << ": "
-              << r.problem << '\n';
+    if (r.first_bad_erasure != 0) {
+      std::cout << "FAILED at " << r.problem << '\n';
+    } else {
+      std::cout << "FAILED at " << (r.first_bad_seq != 0 ? "event seq " : "delivery ")
+                << (r.first_bad_seq != 0 ? r.first_bad_seq : r.first_bad_delivery) << ": "
+                << r.problem << '\n';
+    }
     return 1;
   }
-  std::cout << "OK " << r.events << " events (" << r.deliveries << " deliveries)\n";
+  std::cout << "OK " << r.events << " events, " << r.erased_events << " erased by "
+            << r.erasures << (r.erasures == 1 ? " erasure" : " erasures") << " ("
+            << r.deliveries << " deliveries)\n";
   return 0;
 }
 
@@ -72,7 +86,7 @@ int RunBackup(const std::vector<std::string>& args, const Environment& env) {
     std::cerr << "waba-journal backup: --to FILE is required\n";
     return 2;
   }
-  auto store = storage::OpenJournalStore(*flags.Get("db"));
+  auto store = storage::OpenJournalStore(*flags.Get("db"), JournalOptions(env));
   auto report =
       store.ok() ? store.value()->Backup(to) : Result<storage::BackupReport>(store.status());
   if (!report.ok()) {
@@ -82,7 +96,8 @@ int RunBackup(const std::vector<std::string>& args, const Environment& env) {
   const storage::BackupReport& r = report.value();
   std::cout << "copied " << r.events << " events (" << r.deliveries << " deliveries, " << r.bytes
             << " bytes) to " << to << " in " << r.duration_ms << " ms\n";
-  auto copy = storage::OpenJournalStore(to);
+  if (!r.key_file.empty()) std::cout << "journal key copied to " << r.key_file << '\n';
+  auto copy = storage::OpenJournalStore(to, JournalOptions(env));
   auto verified = copy.ok() ? copy.value()->Verify() : Result<storage::VerifyReport>(copy.status());
   if (!verified.ok() || !verified->ok) {
     std::cerr << "waba-journal backup: the copy does not verify: "

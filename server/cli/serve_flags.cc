@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "server/cli/commands.h"
 #include "server/meta/waba_id.h"
 
 namespace wj::server {
@@ -91,6 +92,7 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags, const Environment
     c.api_listen = parsed.value();
   }
   c.db_path = *flags.Get("db");
+  c.journal_key = JournalOptions(env).journal_key;
   c.app_secrets = flags.GetAll("app-secret");
   c.verify_token = flags.Get("verify-token").value_or("");
   c.demo = flags.IsSet("demo");

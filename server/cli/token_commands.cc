@@ -26,8 +26,9 @@ FlagSpec DbFlag() {
 }
 
 // Opens the store or prints why not; nullptr then.
-std::unique_ptr<storage::TokenStore> OpenStore(const FlagSet& flags, const char* command) {
-  auto journal = storage::OpenJournalStore(*flags.Get("db"));
+std::unique_ptr<storage::TokenStore> OpenStore(const FlagSet& flags, const Environment& env,
+                                               const char* command) {
+  auto journal = storage::OpenJournalStore(*flags.Get("db"), JournalOptions(env));
   auto store = journal.ok() ? journal.value()->OpenTokens(storage::Access::kWritable)
                             : Result<std::unique_ptr<storage::TokenStore>>(journal.status());
   if (!store.ok()) {
@@ -65,7 +66,7 @@ int Create(const std::vector<std::string>& args, const Environment& env) {
       return 2;
     }
   }
-  auto store = OpenStore(flags, "token create");
+  auto store = OpenStore(flags, env, "token create");
   if (!store) return 1;
   const std::string name =
       flags.Get("name").value_or(std::string(ToString(scope.value())) + " token");
@@ -82,7 +83,7 @@ int Create(const std::vector<std::string>& args, const Environment& env) {
 int List(const std::vector<std::string>& args, const Environment& env) {
   FlagSet flags(kTokenUsage, {DbFlag()});
   if (int rc = ParseFlagsOrExit(flags, "token list", args, env); rc >= 0) return rc;
-  auto store = OpenStore(flags, "token list");
+  auto store = OpenStore(flags, env, "token list");
   if (!store) return 1;
   auto tokens = store->List();
   if (!tokens.ok()) {
@@ -113,7 +114,7 @@ int Revoke(const std::vector<std::string>& args, const Environment& env) {
     std::cerr << "waba-journal token revoke: " << id.status().message() << '\n';
     return 2;
   }
-  auto store = OpenStore(flags, "token revoke");
+  auto store = OpenStore(flags, env, "token revoke");
   if (!store) return 1;
   Status s = store->Revoke(static_cast<std::int64_t>(id.value()), UnixMillisNow());
   if (!s.ok()) {

@@ -36,16 +36,25 @@ Result<storage::EventPage> ForwardSource::Next(storage::EventFilter filter) cons
 
 Result<std::optional<ForwardRequest>> ForwardSource::RequestFor(
     const storage::StoredEvent& event, std::optional<std::int64_t> replay_id) {
+  // Erased content is never sent again; the event counts as skipped ("erased").
+  if (!event.value) return std::optional<ForwardRequest>();
   if (destination_.mode == ForwardMode::kResign) {
-    return std::optional(ResignedRequest(destination_, event, replay_id));
+    return std::optional(ResignedRequest(destination_, event, *event.value, replay_id));
   }
-  if (event.delivery_id == last_delivery_) return std::optional<ForwardRequest>();
+  if (event.delivery_id == 0 || event.delivery_id == last_delivery_) {
+    return std::optional<ForwardRequest>();  // a tombstone has no original bytes
+  }
   auto delivery = reader_.Delivery(event.delivery_id);
   if (!delivery.ok()) return delivery.status();
   if (!delivery.value()) {
     return Status::Internal("delivery " + std::to_string(event.delivery_id) + " is missing");
   }
   last_delivery_ = event.delivery_id;
+  // A delivery that also held an erased customer's event has lost its bytes: there is no
+  // original left to send.
+  if (!delivery.value()->body || !delivery.value()->signature) {
+    return std::optional<ForwardRequest>();
+  }
   return std::optional(OriginalRequest(*delivery.value(), event.seq, replay_id));
 }
 

@@ -23,6 +23,8 @@ class ForwardSource {
 
   // The request carrying `event`. In original mode a delivery goes out once, with its first
   // matching event: for the delivery's later events this returns nullopt (already sent).
+  // Also nullopt for an erased event, and in original mode for a tombstone or a delivery
+  // whose bytes an erasure removed: nothing of it may be sent.
   Result<std::optional<ForwardRequest>> RequestFor(const storage::StoredEvent& event,
                                                    std::optional<std::int64_t> replay_id);
 

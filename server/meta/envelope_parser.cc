@@ -4,6 +4,7 @@
 #include <array>
 
 #include "server/meta/json_scan.h"
+#include "storage/customer_data.h"
 #include "storage/digest.h"
 
 namespace wj::server {
@@ -59,6 +60,18 @@ class Parser {
   }
 
  private:
+  // Adds what the journal keeps in clear (kind, status, times, error codes) and whom the
+  // value names, then queues the event.
+  void Push(storage::EventRecord e) {
+    storage::ValueFacts facts = storage::DescribeValue(e.field, e.value);
+    e.kind = std::move(facts.kind);
+    e.status = std::move(facts.status);
+    e.item_time = facts.item_time;
+    e.error_codes = std::move(facts.error_codes);
+    e.customers = std::move(facts.customers);
+    out_.events.push_back(std::move(e));
+  }
+
   void Fail(std::string problem) {
     if (!out_.error) out_.error = std::move(problem);
   }
@@ -92,13 +105,18 @@ class Parser {
         Fail(at + "lacks a field name or a value");
         continue;
       }
-      storage::EventRecord base{object, waba_id, *field, event_time, {}, {}, {}, {}, {}};
+      storage::EventRecord base;
+      base.object = object;
+      base.waba_id = waba_id;
+      base.field = *field;
+      base.event_time = event_time;
       if (*field == "messages" && value->kind == Kind::kObject && SplitMessages(base, *value)) {
         continue;
       }
       base.value = std::string(doc_.Raw(*value));
+      base.value_offset = value->begin;
       base.dedup_key = ContentKeyOfRaw(waba_id, *field, base.value, event_time);
-      out_.events.push_back(std::move(base));
+      Push(std::move(base));
     }
   }
 
@@ -114,8 +132,11 @@ class Parser {
         any = true;
         storage::EventRecord e = base;
         e.value = SingleItemValue(value, kind, *item);
+        // Meta's compact JSON with a single item: the value is the body's own bytes, which
+        // the journal then keeps only once.
+        if (e.value == doc_.Raw(value)) e.value_offset = value.begin;
         Identify(e, kind, *item);
-        out_.events.push_back(std::move(e));
+        Push(std::move(e));
       }
     }
     return any;
@@ -146,7 +167,6 @@ class Parser {
     if (kind == "messages" && id) {
       e.dedup_key = MessageDedupKey(*id);
       e.wamid = std::move(id);
-      e.wa_id = doc_.String(doc_.Find(item, "from"));
       e.target_wamid = TargetOf(item);
       return;
     }
@@ -154,7 +174,6 @@ class Parser {
     if (kind == "statuses" && id && status) {
       e.dedup_key = StatusDedupKey(*id, *status);
       e.wamid = std::move(id);
-      e.wa_id = doc_.String(doc_.Find(item, "recipient_id"));
       return;
     }
     // Value-level errors and items without an id: identified by their content.

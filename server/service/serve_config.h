@@ -21,6 +21,7 @@ struct ServeConfig {
   // /webhook; otherwise everything shares `listen`.
   std::optional<ListenAddress> api_listen;
   std::string db_path = "./waba-journal.db";
+  std::string journal_key;  // hex, from WABA_JOURNAL_KEY; empty: the key file beside db_path
   std::vector<std::string> app_secrets;  // a delivery is valid if any one signs it
   std::string verify_token;              // answers Meta's GET handshake
   std::size_t max_body_bytes = 4 << 20;  // Meta sends up to 3 MB

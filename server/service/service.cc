@@ -13,7 +13,10 @@ namespace wj::server {
 
 Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, JournalWrapper wrap) {
   std::unique_ptr<Service> s(new Service());
-  auto store = storage::OpenJournalStore(config.db_path, {config.sync, 5000});
+  storage::StoreOptions store_options;
+  store_options.sync = config.sync;
+  store_options.journal_key = config.journal_key;
+  auto store = storage::OpenJournalStore(config.db_path, store_options);
   if (!store.ok()) return store.status();
   s->store_ = std::move(store.value());
   storage::JournalStore& journal_store = *s->store_;

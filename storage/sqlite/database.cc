@@ -84,6 +84,8 @@ Result<std::unique_ptr<SQLite::Database>> OpenWritable(const std::string& path,
     }
     db->exec(PragmaFor(options.sync));
     db->exec("PRAGMA foreign_keys = ON");
+    // Erased content is overwritten in the file, not merely unlinked from the b-tree.
+    db->exec("PRAGMA secure_delete = ON");
     return db;
   } catch (const SQLite::Exception& e) {
     return StatusFromSqlite(e.getErrorCode(), "cannot open database " + path + ": " + e.what());

@@ -60,7 +60,8 @@ Result<int> SchemaVersion(SQLite::Database& db) {
   }
 }
 
-Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migration>& migrations) {
+Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migration>& migrations,
+                                const ProgramSteps& steps) {
   MigrationReport report;
   std::string current;  // the migration being applied, for the error message
   try {
@@ -95,7 +96,19 @@ Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migratio
         }
         continue;  // the transaction rolls back, having changed nothing
       }
-      db.exec(std::string(m.sql));
+      const std::string_view marker = "\n-- convert:";
+      const std::size_t split = m.sql.find(marker);
+      auto step = steps.find(m.version);
+      if ((split == std::string_view::npos) != (step == steps.end())) {
+        return Status::Internal("migration " + m.name + " and this binary's program steps disagree");
+      }
+      if (split == std::string_view::npos) {
+        db.exec(std::string(m.sql));
+      } else {
+        db.exec(std::string(m.sql.substr(0, split)));
+        step->second(db);
+        db.exec(std::string(m.sql.substr(split)));
+      }
       SQLite::Statement record(db, kRecordMigration);
       record.bind(1, m.version);
       record.bind(2, m.name);
@@ -107,6 +120,9 @@ Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migratio
     }
     report.to_version = std::max(report.from_version, newest);
     return report;
+  } catch (const MigrationFailure& failure) {
+    return Status::FailedPrecondition("migration " + current +
+                                      " refused: " + failure.status.message());
   } catch (const SQLite::Exception& e) {
     return StatusFromSqlite(
         e.getErrorCode(),

@@ -2,6 +2,8 @@
 
 #include <span>
 #include <string>
+#include <functional>
+#include <map>
 #include <vector>
 
 #include "storage/migration.h"
@@ -22,7 +24,19 @@ Result<std::vector<Migration>> BuiltInMigrations();
 // Returns FailedPrecondition when the database is newer than `migrations` (written by a
 // newer binary) or an applied migration's SQL differs from ours; Unavailable/Internal when
 // SQLite fails (the failing migration is rolled back, earlier ones stay).
-Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migration>& migrations);
+// A migration's program step: rows no SQL statement can convert (digests with the journal
+// key). Runs inside the migration's transaction where its file says "-- convert:", between
+// the SQL above that line and the SQL below it. Throws SQLite::Exception, or
+// MigrationFailure to refuse the migration.
+using ProgramStep = std::function<void(SQLite::Database&)>;
+using ProgramSteps = std::map<int, ProgramStep>;
+
+struct MigrationFailure {
+  Status status;
+};
+
+Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migration>& migrations,
+                                const ProgramSteps& steps = {});
 
 // The highest applied version; 0 for an empty database.
 Result<int> SchemaVersion(SQLite::Database& db);

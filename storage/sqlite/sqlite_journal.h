@@ -27,6 +27,8 @@ class SqliteJournal final : public JournalWriter {
   Status AppendBatch(const std::vector<const DeliveryRecord*>& batch,
                      std::vector<AppendedDelivery>* out) override;
   JournalStats Committed() const override;
+  Status Prepare(DeliveryRecord& delivery) const override;
+  Result<std::vector<ErasureRecord>> Erase(const ErasureRequest& request) override;
   Result<std::int64_t> AppendSubscriptionCheck(const SubscriptionCheck& check) override;
   Status ApplyForwardUpdate(const ForwardUpdate& update) override;
   Result<std::int64_t> CreateReplay(const Replay& replay) override;

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cstdlib>
 #include <set>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "storage/customer_data.h"
 #include "storage/sqlite/connection_pool.h"
+#include "storage/sqlite/journal_schema.h"
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/sqlite_bind.h"
 
@@ -21,25 +25,42 @@ constexpr const char* kStats =
     "SELECT (SELECT coalesce(max(id), 0) FROM deliveries), (SELECT coalesce(max(seq), 0) FROM "
     "events)";
 
-// Every query that returns events selects these columns in this order (see ReadEvent).
-#define WJ_EVENT_COLUMNS                                                                        \
-  "seq, delivery_id, object, waba_id, field, event_time, received_at, dedup_key, duplicate_of," \
-  " wamid, wa_id, value"
+// Every query that returns events selects these columns in this order (see ReadEvent),
+// from WJ_EVENT_FROM: the chained row, its value wherever it is kept (its own content row,
+// or its bytes inside the stored raw body), the erasure that removed it, its subjects.
+#define WJ_EVENT_COLUMNS                                                                       \
+  "e.seq, e.delivery_id, e.object, e.waba_id, e.field, e.event_time, e.received_at,"          \
+  " e.duplicate_of, e.kind, e.status, e.item_time, e.error_codes, e.customer_data,"           \
+  " e.dedup_digest, coalesce(c.value, CAST(substr(d.body, e.value_at + 1, e.value_len) AS"    \
+  " TEXT)), x.erasure_id, (SELECT group_concat(hex(s.subject_id)) FROM event_subjects s"       \
+  " WHERE s.seq = e.seq)"
+#define WJ_EVENT_VALUE \
+  "coalesce(c.value, CAST(substr(d.body, e.value_at + 1, e.value_len) AS TEXT))"
+#define WJ_EVENT_FROM                                                                          \
+  " FROM events e LEFT JOIN event_content c ON c.seq = e.seq LEFT JOIN delivery_content d"   \
+  " ON e.value_at IS NOT NULL AND d.delivery_id = e.delivery_id LEFT JOIN erased_events x"    \
+  " ON x.seq = e.seq"
 
-constexpr const char* kEventBySeq = "SELECT " WJ_EVENT_COLUMNS " FROM events WHERE seq = ?";
+constexpr const char* kEventBySeq = "SELECT " WJ_EVENT_COLUMNS WJ_EVENT_FROM " WHERE e.seq = ?";
 constexpr const char* kDuplicatesOf =
-    "SELECT " WJ_EVENT_COLUMNS " FROM events WHERE duplicate_of = ? ORDER BY seq";
+    "SELECT " WJ_EVENT_COLUMNS WJ_EVENT_FROM " WHERE e.duplicate_of = ? ORDER BY e.seq";
 constexpr const char* kDeliveryById =
-    "SELECT id, received_at, peer, signature, body, parse_error, client_cert_subject,"
-    " client_cert_issuer, client_cert_serial, client_cert_sha256 FROM deliveries WHERE id = ?";
+    "SELECT d.id, d.received_at, d.peer, c.signature, c.body, d.parse_error,"
+    " d.client_cert_subject, d.client_cert_issuer, d.client_cert_serial, d.client_cert_sha256,"
+    " x.erasure_id FROM deliveries d LEFT JOIN delivery_content c ON c.delivery_id = d.id"
+    " LEFT JOIN erased_deliveries x ON x.delivery_id = d.id WHERE d.id = ?";
 constexpr const char* kEventsOfDelivery =
     "SELECT seq, waba_id FROM events WHERE delivery_id = ? ORDER BY seq";
-// The message's own events (message, statuses) and those pointing at it.
+// The message's own events (message, statuses) and those pointing at it, by digest.
 constexpr const char* kMessageEvents =
-    "SELECT " WJ_EVENT_COLUMNS
-    " FROM events WHERE seq IN (SELECT seq FROM events WHERE wamid = ?1"
-    " UNION SELECT seq FROM event_targets WHERE target_wamid = ?1)"
-    " AND (?2 OR duplicate_of IS NULL) ORDER BY seq LIMIT ?3";
+    "SELECT " WJ_EVENT_COLUMNS ", e.wamid_digest IS NOT ?1" WJ_EVENT_FROM
+    " WHERE e.seq IN (SELECT seq FROM events WHERE wamid_digest = ?1"
+    " UNION SELECT seq FROM events WHERE target_digest = ?1)"
+    " AND (?2 OR e.duplicate_of IS NULL) ORDER BY e.seq LIMIT ?3";
+#define WJ_ERASURE_COLUMNS                                                                   \
+  "id, waba_id, scope, reason, requested_by, requested_at, erased_at, received_before,"     \
+  " events, deliveries, first_seq, last_seq, root, tombstone_seq"
+constexpr const char* kErasureById = "SELECT " WJ_ERASURE_COLUMNS " FROM erasures WHERE id = ?";
 constexpr const char* kWabaCounts =
     "SELECT waba_id, field, events, duplicates, first_seen, last_seen FROM waba_field_counts"
     " ORDER BY waba_id, field";
@@ -50,13 +71,13 @@ constexpr const char* kDailyCounts =
 // (migrations/sqlite/0002_query_api.sql): SQLite uses that index only for a query that repeats
 // its WHERE clause.
 constexpr const char* kAuditWhere =
-    " FROM events WHERE waba_id = ? AND field IN ('account_alerts', 'account_review_update',"
-    " 'account_update', 'business_capability_update', 'message_template_quality_update',"
-    " 'message_template_status_update', 'phone_number_name_update',"
-    " 'phone_number_quality_update', 'security', 'template_category_update')"
-    " AND duplicate_of IS NULL";
+    WJ_EVENT_FROM " WHERE e.waba_id = ? AND e.field IN ('account_alerts', 'account_review_update',"
+    " 'account_update', 'business_capability_update', 'erasure',"
+    " 'message_template_quality_update', 'message_template_status_update',"
+    " 'phone_number_name_update', 'phone_number_quality_update', 'security',"
+    " 'template_category_update') AND e.duplicate_of IS NULL";
 constexpr const char* kAuditNewestFirst =
-    " ORDER BY coalesce(event_time, received_at / 1000) DESC, seq DESC";
+    " ORDER BY coalesce(e.event_time, e.received_at / 1000) DESC, e.seq DESC";
 
 #define WJ_CHECK_COLUMNS                                                        \
   "id, waba_id, checked_at, action, http_status, state, our_app_present, apps," \
@@ -74,21 +95,72 @@ constexpr const char* kCheckChanges = "SELECT " WJ_CHECK_COLUMNS
                                       " FROM subscription_checks WHERE waba_id = ?)"
                                       " WHERE previous IS NULL OR previous != state ORDER BY id";
 
+std::vector<std::int64_t> SplitCodes(const std::string& text) {
+  std::vector<std::int64_t> codes;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    codes.push_back(std::strtoll(text.c_str() + start, nullptr, 10));
+    start = end + 1;
+  }
+  return codes;
+}
+
+std::vector<std::string> SplitSubjects(const SQLite::Column& c) {
+  std::vector<std::string> out;
+  if (c.isNull()) return out;
+  std::string text = c.getString();
+  for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 StoredEvent ReadEvent(SQLite::Statement& q) {
   StoredEvent e;
   e.seq = q.getColumn(0).getInt64();
-  e.delivery_id = q.getColumn(1).getInt64();
+  e.delivery_id = q.getColumn(1).isNull() ? 0 : q.getColumn(1).getInt64();
   e.object = q.getColumn(2).getString();
   e.waba_id = q.getColumn(3).getString();
   e.field = q.getColumn(4).getString();
   e.event_time = Optional<std::int64_t>(q.getColumn(5));
   e.received_at_ms = q.getColumn(6).getInt64();
-  e.dedup_key = q.getColumn(7).getString();
-  e.duplicate_of = Optional<std::int64_t>(q.getColumn(8));
-  e.wamid = Optional<std::string>(q.getColumn(9));
-  e.wa_id = Optional<std::string>(q.getColumn(10));
-  e.value = q.getColumn(11).getString();
+  e.duplicate_of = Optional<std::int64_t>(q.getColumn(7));
+  e.kind = Optional<std::string>(q.getColumn(8));
+  e.status = Optional<std::string>(q.getColumn(9));
+  e.item_time = Optional<std::int64_t>(q.getColumn(10));
+  e.error_codes = SplitCodes(q.getColumn(11).getString());
+  e.customer_data = q.getColumn(12).getInt() != 0;
+  e.dedup_digest = ToHex(BlobText(q.getColumn(13)));
+  e.value = Optional<std::string>(q.getColumn(14));
+  e.erasure_id = Optional<std::int64_t>(q.getColumn(15));
+  e.subject_ids = SplitSubjects(q.getColumn(16));
   return e;
+}
+
+ErasureRecord ReadErasure(SQLite::Statement& q) {
+  ErasureRecord r;
+  r.id = q.getColumn(0).getInt64();
+  r.waba_id = q.getColumn(1).getString();
+  r.scope = q.getColumn(2).getString() == "before" ? ErasureScope::kBefore : ErasureScope::kCustomer;
+  r.reason = q.getColumn(3).getString();
+  r.requested_by = q.getColumn(4).getString();
+  r.requested_at_ms = q.getColumn(5).getInt64();
+  r.erased_at_ms = q.getColumn(6).getInt64();
+  r.received_before_ms = Optional<std::int64_t>(q.getColumn(7));
+  r.events = q.getColumn(8).getInt64();
+  r.deliveries = q.getColumn(9).getInt64();
+  r.first_seq = q.getColumn(10).getInt64();
+  r.last_seq = q.getColumn(11).getInt64();
+  r.root = ToHex(BlobText(q.getColumn(12)));
+  r.tombstone_seq = q.getColumn(13).getInt64();
+  return r;
 }
 
 SubscriptionCheck ReadCheck(SQLite::Statement& q) {
@@ -138,6 +210,10 @@ class QueryBuilder {
     sql_.append(fragment);
     texts_.push_back({next_++, &value});
   }
+  void Condition(std::string_view fragment, const KeyedDigest& value) {
+    sql_.append(fragment);
+    blobs_.push_back({next_++, value});
+  }
   // " AND column IN (?, ?, ...)" with one placeholder per value; nothing when empty.
   void In(std::string_view column, const std::vector<std::string>& values) {
     if (values.empty()) return;
@@ -153,6 +229,7 @@ class QueryBuilder {
     SQLite::Statement q(db, sql_);
     for (const auto& [index, v] : ints_) q.bind(index, v);
     for (const auto& [index, v] : texts_) q.bindNoCopy(index, *v);
+    for (const auto& [index, v] : blobs_) BindBytes(q, index, v);
     return q;
   }
 
@@ -161,36 +238,48 @@ class QueryBuilder {
   int next_ = 1;
   std::vector<std::pair<int, std::int64_t>> ints_;
   std::vector<std::pair<int, const std::string*>> texts_;
+  std::vector<std::pair<int, KeyedDigest>> blobs_;
 };
 
-// The WHERE conditions of an EventFilter (everything but order and limit).
-void AddEventConditions(QueryBuilder& b, const EventFilter& f) {
-  b.In("waba_id", f.waba_ids);
-  b.In("field", f.fields);
-  if (f.since_ms) b.Condition(" AND received_at >= ?", *f.since_ms);
-  if (f.until_ms) b.Condition(" AND received_at < ?", *f.until_ms);
-  if (f.after) b.Condition(f.descending ? " AND seq < ?" : " AND seq > ?", *f.after);
-  if (f.until_seq) b.Condition(" AND seq <= ?", *f.until_seq);
-  if (f.wamid) b.Condition(" AND wamid = ?", *f.wamid);
-  if (f.wa_id) b.Condition(" AND wa_id = ?", *f.wa_id);
-  if (!f.include_duplicates) b.Sql(" AND duplicate_of IS NULL");
+// The WHERE conditions of an EventFilter (everything but order and limit). Identifiers are
+// looked up by their keyed digests.
+void AddEventConditions(QueryBuilder& b, const EventFilter& f, const JournalKey& key) {
+  b.In("e.waba_id", f.waba_ids);
+  b.In("e.field", f.fields);
+  if (f.since_ms) b.Condition(" AND e.received_at >= ?", *f.since_ms);
+  if (f.until_ms) b.Condition(" AND e.received_at < ?", *f.until_ms);
+  if (f.after) b.Condition(f.descending ? " AND e.seq < ?" : " AND e.seq > ?", *f.after);
+  if (f.until_seq) b.Condition(" AND e.seq <= ?", *f.until_seq);
+  if (f.wamid) b.Condition(" AND e.wamid_digest = ?", key.Digest(kWamidDomain, *f.wamid));
+  if (f.wa_id) {
+    b.Condition(
+        " AND e.seq IN (SELECT s.seq FROM subjects m JOIN event_subjects s"
+        " ON s.subject_id = m.subject_id WHERE m.customer_digest = ?)",
+        key.Digest(kCustomerDomain, NormalizeNumber(*f.wa_id)));
+  }
+  if (!f.include_duplicates) b.Sql(" AND e.duplicate_of IS NULL");
 }
 
 }  // namespace
 
 struct SqliteJournalReader::Impl {
+  Impl(std::unique_ptr<ConnectionPool> p, JournalKey k) : pool(std::move(p)), key(std::move(k)) {}
   std::unique_ptr<ConnectionPool> pool;
+  const JournalKey key;
 };
 
 SqliteJournalReader::SqliteJournalReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteJournalReader::~SqliteJournalReader() = default;
 
-Result<std::unique_ptr<SqliteJournalReader>> SqliteJournalReader::Open(const std::string& path,
-                                                                       int connections) {
+Result<std::unique_ptr<SqliteJournalReader>> SqliteJournalReader::Open(
+    const std::string& path, const KeySource& key_source, int connections) {
   auto pool = ConnectionPool::OpenReadOnly(path, connections);
   if (!pool.ok()) return pool.status();
-  auto impl = std::make_unique<Impl>();
-  impl->pool = std::move(pool.value());
+  auto db = OpenReadOnly(path);
+  if (!db.ok()) return db.status();
+  auto key = ReadJournalKey(*db.value(), key_source);
+  if (!key.ok()) return key.status();
+  auto impl = std::make_unique<Impl>(std::move(pool.value()), std::move(key.value()));
   return std::unique_ptr<SqliteJournalReader>(new SqliteJournalReader(std::move(impl)));
 }
 
@@ -204,9 +293,9 @@ Result<JournalStats> SqliteJournalReader::Stats() {
 
 Result<EventPage> SqliteJournalReader::Events(const EventFilter& f) {
   const int limit = std::clamp(f.limit, 1, kMaxPageSize);
-  QueryBuilder b("SELECT " WJ_EVENT_COLUMNS " FROM events WHERE 1");
-  AddEventConditions(b, f);
-  b.Sql(f.descending ? " ORDER BY seq DESC" : " ORDER BY seq ASC");
+  QueryBuilder b("SELECT " WJ_EVENT_COLUMNS WJ_EVENT_FROM " WHERE 1");
+  AddEventConditions(b, f, impl_->key);
+  b.Sql(f.descending ? " ORDER BY e.seq DESC" : " ORDER BY e.seq ASC");
   // One row more than asked tells whether another page follows.
   b.Condition(" LIMIT ?", limit + 1);
   return impl_->pool->Read<EventPage>("listing events", [&](SQLite::Database& db) {
@@ -225,8 +314,8 @@ Result<EventPage> SqliteJournalReader::Events(const EventFilter& f) {
 }
 
 Result<std::int64_t> SqliteJournalReader::CountEvents(const EventFilter& f) {
-  QueryBuilder b("SELECT count(*) FROM events WHERE 1");
-  AddEventConditions(b, f);
+  QueryBuilder b("SELECT count(*) FROM events e WHERE 1");
+  AddEventConditions(b, f, impl_->key);
   return impl_->pool->Read<std::int64_t>("counting events", [&](SQLite::Database& db) {
     SQLite::Statement q = b.Prepare(db);
     q.executeStep();
@@ -263,10 +352,9 @@ Result<std::optional<StoredDelivery>> SqliteJournalReader::Delivery(std::int64_t
         d.id = q.getColumn(0).getInt64();
         d.received_at_ms = q.getColumn(1).getInt64();
         d.peer = q.getColumn(2).getString();
-        d.signature = q.getColumn(3).getString();
-        const SQLite::Column body = q.getColumn(4);
-        d.body.assign(static_cast<const char*>(body.getBlob()),
-                      static_cast<std::size_t>(body.getBytes()));
+        d.signature = Optional<std::string>(q.getColumn(3));
+        if (!q.getColumn(4).isNull()) d.body = BlobText(q.getColumn(4));
+        d.erasure_id = Optional<std::int64_t>(q.getColumn(10));
         d.parse_error = Optional<std::string>(q.getColumn(5));
         if (!q.getColumn(6).isNull()) {
           d.client_certificate =
@@ -291,10 +379,18 @@ Result<std::vector<StoredEvent>> SqliteJournalReader::MessageEvents(const std::s
   return impl_->pool->Read<std::vector<StoredEvent>>("reading a message",
                                                      [&](SQLite::Database& db) {
                                                        SQLite::Statement q(db, kMessageEvents);
-                                                       q.bindNoCopy(1, wamid);
+                                                       BindBytes(q, 1,
+                                                                 impl_->key.Digest(kWamidDomain,
+                                                                                   wamid));
                                                        q.bind(2, include_duplicates ? 1 : 0);
                                                        q.bind(3, limit);
-                                                       return ReadEvents(q);
+                                                       std::vector<StoredEvent> out;
+                                                       while (q.executeStep()) {
+                                                         out.push_back(ReadEvent(q));
+                                                         out.back().points_at_message =
+                                                             q.getColumn(17).getInt() != 0;
+                                                       }
+                                                       return out;
                                                      });
 }
 
@@ -340,9 +436,9 @@ Result<AuditTimeline> SqliteJournalReader::Audit(const AuditFilter& f) {
   const int limit = std::max(f.limit, 1);
   QueryBuilder b("SELECT " WJ_EVENT_COLUMNS);
   b.Condition(kAuditWhere, f.waba_id);
-  b.In("field", f.fields);
-  if (f.since_ms) b.Condition(" AND received_at >= ?", *f.since_ms);
-  if (f.until_ms) b.Condition(" AND received_at < ?", *f.until_ms);
+  b.In("e.field", f.fields);
+  if (f.since_ms) b.Condition(" AND e.received_at >= ?", *f.since_ms);
+  if (f.until_ms) b.Condition(" AND e.received_at < ?", *f.until_ms);
   b.Sql(kAuditNewestFirst);
   b.Condition(" LIMIT ?", limit + 1);
   return impl_->pool->Read<AuditTimeline>("reading an audit timeline", [&](SQLite::Database& db) {
@@ -366,9 +462,10 @@ Result<std::optional<StoredEvent>> SqliteJournalReader::LatestAuditEvent(
   QueryBuilder b("SELECT " WJ_EVENT_COLUMNS);
   b.Condition(kAuditWhere, waba_id);
   const std::string field_text(field);
-  b.Condition(" AND field = ?", field_text);
+  b.Condition(" AND e.field = ?", field_text);
   if (event_name) {
-    b.Condition(" AND CASE WHEN json_valid(value) THEN json_extract(value, '$.event') END = ?",
+    b.Condition(" AND CASE WHEN json_valid(" WJ_EVENT_VALUE ") THEN json_extract(" WJ_EVENT_VALUE
+                ", '$.event') END = ?",
                 *event_name);
   }
   b.Sql(kAuditNewestFirst);
@@ -378,6 +475,33 @@ Result<std::optional<StoredEvent>> SqliteJournalReader::LatestAuditEvent(
         SQLite::Statement q = b.Prepare(db);
         if (!q.executeStep()) return std::nullopt;
         return ReadEvent(q);
+      });
+}
+
+Result<std::vector<ErasureRecord>> SqliteJournalReader::Erasures(
+    const std::vector<std::string>& waba_ids, int limit) {
+  QueryBuilder b("SELECT " WJ_ERASURE_COLUMNS " FROM erasures WHERE 1");
+  b.In("waba_id", waba_ids);
+  b.Sql(" ORDER BY id DESC");
+  b.Condition(" LIMIT ?", std::int64_t{std::max(limit, 1)});
+  return impl_->pool->Read<std::vector<ErasureRecord>>("listing erasures",
+                                                       [&](SQLite::Database& db) {
+                                                         SQLite::Statement q = b.Prepare(db);
+                                                         std::vector<ErasureRecord> out;
+                                                         while (q.executeStep()) {
+                                                           out.push_back(ReadErasure(q));
+                                                         }
+                                                         return out;
+                                                       });
+}
+
+Result<std::optional<ErasureRecord>> SqliteJournalReader::ErasureById(std::int64_t id) {
+  return impl_->pool->Read<std::optional<ErasureRecord>>(
+      "reading an erasure", [&](SQLite::Database& db) -> std::optional<ErasureRecord> {
+        SQLite::Statement q(db, kErasureById);
+        q.bind(1, id);
+        if (!q.executeStep()) return std::nullopt;
+        return ReadErasure(q);
       });
 }
 

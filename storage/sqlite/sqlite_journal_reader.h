@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/journal_key.h"
 #include "storage/journal_reader.h"
 
 namespace wj::storage::sqlite {
@@ -12,7 +13,10 @@ class SqliteJournalReader final : public JournalReader {
  public:
   // Returns NotFound when there is no database at `path` yet. `connections` bounds how many
   // calls run at once; further callers wait for a free connection.
+  // FailedPrecondition when the journal's key (from `key_source`) is missing or not the
+  // journal's, or the journal predates schema 6.
   static Result<std::unique_ptr<SqliteJournalReader>> Open(const std::string& path,
+                                                           const KeySource& key_source,
                                                            int connections = 4);
   ~SqliteJournalReader() override;
 
@@ -31,6 +35,9 @@ class SqliteJournalReader final : public JournalReader {
   Result<std::optional<StoredEvent>> LatestAuditEvent(
       const std::string& waba_id, std::string_view field,
       const std::optional<std::string>& event_name) override;
+  Result<std::vector<ErasureRecord>> Erasures(const std::vector<std::string>& waba_ids,
+                                              int limit) override;
+  Result<std::optional<ErasureRecord>> ErasureById(std::int64_t id) override;
   Result<std::vector<SubscriptionCheck>> LatestSubscriptionChecks() override;
   Result<std::vector<SubscriptionCheck>> SubscriptionHistory(const std::string& waba_id,
                                                              int limit) override;

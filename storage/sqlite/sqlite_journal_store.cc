@@ -3,7 +3,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "storage/sqlite/database.h"
-#include "storage/sqlite/migrator.h"
+#include "storage/sqlite/journal_schema.h"
 #include "storage/sqlite/sqlite_backup.h"
 #include "storage/sqlite/sqlite_forward_state_reader.h"
 #include "storage/sqlite/sqlite_journal.h"
@@ -26,9 +26,10 @@ Result<std::unique_ptr<Interface>> Up(Result<std::unique_ptr<Engine>> r) {
 Result<MigrationReport> SqliteJournalStore::Migrate() {
   auto db = OpenWritable(path_, options_);
   if (!db.ok()) return db.status();
-  auto migrations = BuiltInMigrations();
-  if (!migrations.ok()) return migrations.status();
-  return sqlite::Migrate(*db.value(), migrations.value());
+  MigrationReport report;
+  auto key = MigrateJournal(*db.value(), KeySourceFor(path_, options_), &report);
+  if (!key.ok()) return key.status();
+  return report;
 }
 
 Result<std::unique_ptr<JournalWriter>> SqliteJournalStore::OpenWriter() {
@@ -36,7 +37,7 @@ Result<std::unique_ptr<JournalWriter>> SqliteJournalStore::OpenWriter() {
 }
 
 Result<std::unique_ptr<JournalReader>> SqliteJournalStore::OpenReader(int connections) {
-  return Up<JournalReader>(SqliteJournalReader::Open(path_, connections));
+  return Up<JournalReader>(SqliteJournalReader::Open(path_, KeySourceFor(path_, options_), connections));
 }
 
 Result<std::unique_ptr<ForwardStateReader>> SqliteJournalStore::OpenForwardStateReader(
@@ -45,14 +46,24 @@ Result<std::unique_ptr<ForwardStateReader>> SqliteJournalStore::OpenForwardState
 }
 
 Result<std::unique_ptr<TokenStore>> SqliteJournalStore::OpenTokens(Access access) {
-  return access == Access::kWritable ? Up<TokenStore>(SqliteTokenStore::OpenWritable(path_))
+  return access == Access::kWritable ? Up<TokenStore>(SqliteTokenStore::OpenWritable(path_, options_))
                                      : Up<TokenStore>(SqliteTokenStore::OpenReadOnly(path_));
 }
 
 Result<VerifyReport> SqliteJournalStore::Verify() { return VerifySqliteJournal(path_); }
 
 Result<BackupReport> SqliteJournalStore::Backup(const std::string& to) {
-  return BackupSqliteJournal(path_, to);
+  auto report = BackupSqliteJournal(path_, to);
+  if (!report.ok()) return report;
+  // Without its key a restored journal cannot find old rows by wamid or number, nor
+  // recognise redeliveries: the key goes with the copy.
+  const KeySource source = KeySourceFor(path_, options_);
+  if (source.hex.empty()) {
+    const std::string key_file = KeyFileBeside(to);
+    if (Status copied = CopyJournalKey(source, key_file); !copied.ok()) return copied;
+    report->key_file = key_file;
+  }
+  return report;
 }
 
 }  // namespace wj::storage::sqlite

@@ -6,106 +6,322 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <nlohmann/json.hpp>
 
 #include "storage/chain_hash.h"
+#include "storage/content_seal.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/sqlite_bind.h"
 
 namespace wj::storage::sqlite {
 namespace {
 
+constexpr const char* kOrigin =
+    "SELECT v5_deliveries, v5_delivery_tip, v5_events, v5_event_tip FROM journal_origin";
 constexpr const char* kDeliveries =
-    "SELECT id, received_at, peer, signature, body, parse_error, event_count, chain_hash,"
-    " client_cert_subject, client_cert_issuer, client_cert_serial, client_cert_sha256"
-    " FROM deliveries ORDER BY id";
+    "SELECT d.id, d.received_at, d.peer, d.parse_error, d.event_count, d.content_commit,"
+    " d.chain_hash, d.client_cert_subject, d.client_cert_issuer, d.client_cert_serial,"
+    " d.client_cert_sha256, c.salt, c.signature, c.body, x.erasure_id, x.late"
+    " FROM deliveries d LEFT JOIN delivery_content c ON c.delivery_id = d.id"
+    " LEFT JOIN erased_deliveries x ON x.delivery_id = d.id ORDER BY d.id";
 constexpr const char* kEvents =
-    "SELECT seq, delivery_id, object, waba_id, field, event_time, received_at, dedup_key,"
-    " duplicate_of, wamid, wa_id, value, chain_hash FROM events ORDER BY seq";
-
-bool SameDigest(const SQLite::Column& c, const Sha256Digest& d) {
-  return c.getBytes() == static_cast<int>(d.size()) &&
-         std::memcmp(c.getBlob(), d.data(), d.size()) == 0;
-}
+    "SELECT e.seq, e.delivery_id, e.object, e.waba_id, e.field, e.event_time, e.received_at,"
+    " e.duplicate_of, e.kind, e.status, e.item_time, e.error_codes, e.customer_data,"
+    " e.dedup_digest, e.wamid_digest, e.target_digest, e.content_commit, e.value_at,"
+    " e.value_len, e.chain_hash,"
+    " (SELECT group_concat(hex(subject_id), ',') FROM (SELECT subject_id FROM event_subjects s"
+    "   WHERE s.seq = e.seq ORDER BY subject_id)),"
+    " c.salt, c.value, d.salt, d.body,"
+    " e.seq - (SELECT min(seq) FROM events f WHERE f.delivery_id = e.delivery_id),"
+    " x.erasure_id, x.late, (SELECT erasure_id FROM erased_events o WHERE o.seq = e.duplicate_of)"
+    " FROM events e LEFT JOIN event_content c ON c.seq = e.seq"
+    " LEFT JOIN delivery_content d ON d.delivery_id = e.delivery_id"
+    " LEFT JOIN erased_events x ON x.seq = e.seq ORDER BY e.seq";
+constexpr const char* kErasures =
+    "SELECT id, root, tombstone_seq, events, deliveries, first_seq, last_seq FROM erasures"
+    " ORDER BY id";
+constexpr const char* kErasedEventsOf =
+    "SELECT x.seq, e.content_commit FROM erased_events x JOIN events e ON e.seq = x.seq"
+    " WHERE x.erasure_id = ? AND x.late = 0 ORDER BY x.seq";
+constexpr const char* kErasedDeliveriesOf =
+    "SELECT x.delivery_id, d.content_commit FROM erased_deliveries x"
+    " JOIN deliveries d ON d.id = x.delivery_id WHERE x.erasure_id = ? AND x.late = 0"
+    " ORDER BY x.delivery_id";
+// A delivery erased late must hold an event erased late by the same erasure.
+constexpr const char* kLateDeliveryJustified =
+    "SELECT 1 FROM events e JOIN erased_events x ON x.seq = e.seq"
+    " WHERE e.delivery_id = ? AND x.erasure_id = ? AND x.late = 1 LIMIT 1";
+constexpr const char* kTombstoneValue =
+    "SELECT e.field, e.waba_id, c.value FROM events e LEFT JOIN event_content c ON c.seq = e.seq"
+    " WHERE e.seq = ?";
+constexpr const char* kDanglingErasedEvents =
+    "SELECT min(seq) FROM erased_events WHERE erasure_id NOT IN (SELECT id FROM erasures)";
 
 std::optional<std::string> OptionalText(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return c.getString();
 }
 
-void WalkDeliveries(SQLite::Database& db, VerifyReport& r) {
-  SQLite::Statement q(db, kDeliveries);
-  Sha256Digest chain = kGenesisHash;
-  while (q.executeStep()) {
-    const std::int64_t id = q.getColumn(0).getInt64();
-    const std::string peer = q.getColumn(2).getString();
-    const std::string signature = q.getColumn(3).getString();
-    const SQLite::Column body = q.getColumn(4);
-    const std::optional<std::string> parse_error = OptionalText(q.getColumn(5));
-    // A certificate is present when any of its columns is: a partly erased one then fails
-    // the chain instead of being read as "none".
-    std::optional<ClientCertificate> cert;
-    if (!q.getColumn(8).isNull() || !q.getColumn(9).isNull() || !q.getColumn(10).isNull() ||
-        !q.getColumn(11).isNull()) {
-      cert = ClientCertificate{q.getColumn(8).getString(), q.getColumn(9).getString(),
-                               q.getColumn(10).getString(), q.getColumn(11).getString()};
-    }
-    DeliveryRow row{id,
-                    q.getColumn(1).getInt64(),
-                    peer,
-                    signature,
-                    std::string_view(static_cast<const char*>(body.getBlob()),
-                                     static_cast<std::size_t>(body.getBytes())),
-                    parse_error ? &*parse_error : nullptr,
-                    q.getColumn(6).getInt64(),
-                    cert ? &*cert : nullptr};
-    ++r.deliveries;
-    if (id != r.deliveries) {
-      r.problem = "delivery ids jump from " + std::to_string(r.deliveries - 1) + " to " +
-                  std::to_string(id);
-    } else {
-      chain = ChainDelivery(chain, row);
-      if (!SameDigest(q.getColumn(7), chain))
-        r.problem = "delivery content does not match its chain hash";
-    }
-    if (!r.problem.empty()) {
-      r.ok = false;
-      r.first_bad_delivery = id;
-      return;
-    }
-  }
+std::optional<std::string_view> View(const std::optional<std::string>& s) {
+  return s ? std::optional<std::string_view>(*s) : std::nullopt;
 }
 
-void WalkEvents(SQLite::Database& db, VerifyReport& r) {
-  SQLite::Statement q(db, kEvents);
-  Sha256Digest chain = kGenesisHash;
-  while (q.executeStep()) {
-    EventRecord e;
-    const std::int64_t seq = q.getColumn(0).getInt64();
-    EventRow row{seq, q.getColumn(1).getInt64(), q.getColumn(6).getInt64(),
-                 q.getColumn(8).isNull() ? 0 : q.getColumn(8).getInt64(), &e};
-    e.object = q.getColumn(2).getString();
-    e.waba_id = q.getColumn(3).getString();
-    e.field = q.getColumn(4).getString();
-    if (!q.getColumn(5).isNull()) e.event_time = q.getColumn(5).getInt64();
-    e.dedup_key = q.getColumn(7).getString();
-    e.wamid = OptionalText(q.getColumn(9));
-    e.wa_id = OptionalText(q.getColumn(10));
-    e.value = q.getColumn(11).getString();
-    ++r.events;
-    if (seq != r.events) {
-      r.problem =
-          "event seqs jump from " + std::to_string(r.events - 1) + " to " + std::to_string(seq);
-    } else {
-      chain = ChainEvent(chain, row);
-      if (!SameDigest(q.getColumn(12), chain))
-        r.problem = "event content does not match its chain hash";
+std::vector<KeyedDigest> Subjects(const SQLite::Column& c) {
+  std::vector<KeyedDigest> out;
+  if (c.isNull()) return out;
+  const std::string text = c.getString();
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string bytes;
+    KeyedDigest d{};
+    if (FromHex(text.substr(start, end - start), &bytes) && bytes.size() == d.size()) {
+      std::memcpy(d.data(), bytes.data(), d.size());
     }
-    if (!r.problem.empty()) {
-      r.ok = false;
-      r.first_bad_seq = seq;
-      return;
+    out.push_back(d);
+    start = end + 1;
+  }
+  return out;
+}
+
+class Walker {
+ public:
+  Walker(SQLite::Database& db, VerifyReport& r) : db_(db), r_(r) {}
+
+  void Run() {
+    Origin();
+    Deliveries();
+    if (r_.ok) Events();
+    if (r_.ok) Erasures();
+    if (r_.ok) LateDeliveries();
+  }
+
+ private:
+  void BadDelivery(std::int64_t id, std::string problem) {
+    r_.ok = false;
+    r_.first_bad_delivery = id;
+    r_.problem = std::move(problem);
+  }
+  void BadEvent(std::int64_t seq, std::string problem) {
+    r_.ok = false;
+    r_.first_bad_seq = seq;
+    r_.problem = std::move(problem);
+  }
+  void BadErasure(std::int64_t id, std::string problem) {
+    r_.ok = false;
+    r_.first_bad_erasure = id;
+    r_.problem = "erasure " + std::to_string(id) + ": " + problem;
+  }
+
+  void Origin() {
+    SQLite::Statement q(db_, kOrigin);
+    if (!q.executeStep()) return;
+    if (q.getColumn(0).getInt64() > 0) {
+      delivery_genesis_ = UpgradedGenesis("deliveries", q.getColumn(0).getInt64(),
+                                          BytesOf<32>(q.getColumn(1)));
+    }
+    if (q.getColumn(2).getInt64() > 0) {
+      event_genesis_ =
+          UpgradedGenesis("events", q.getColumn(2).getInt64(), BytesOf<32>(q.getColumn(3)));
     }
   }
-}
+
+  void Deliveries() {
+    SQLite::Statement q(db_, kDeliveries);
+    Sha256Digest chain = delivery_genesis_;
+    while (q.executeStep()) {
+      const std::int64_t id = q.getColumn(0).getInt64();
+      const std::string peer = q.getColumn(2).getString();
+      const std::optional<std::string> parse_error = OptionalText(q.getColumn(3));
+      // A certificate is present when any of its columns is: a partly erased one then fails
+      // the chain instead of being read as "none".
+      std::optional<ClientCertificate> cert;
+      if (!q.getColumn(7).isNull() || !q.getColumn(8).isNull() || !q.getColumn(9).isNull() ||
+          !q.getColumn(10).isNull()) {
+        cert = ClientCertificate{q.getColumn(7).getString(), q.getColumn(8).getString(),
+                                 q.getColumn(9).getString(), q.getColumn(10).getString()};
+      }
+      const Sha256Digest commit = BytesOf<32>(q.getColumn(5));
+      ++r_.deliveries;
+      if (id != r_.deliveries) {
+        return BadDelivery(id, "delivery ids jump from " + std::to_string(r_.deliveries - 1) +
+                                   " to " + std::to_string(id));
+      }
+      chain = ChainDelivery(chain, {id, q.getColumn(1).getInt64(), peer,
+                                    parse_error ? &*parse_error : nullptr,
+                                    q.getColumn(4).getInt64(), cert ? &*cert : nullptr, commit});
+      if (BytesOf<32>(q.getColumn(6)) != chain) {
+        return BadDelivery(id, "delivery does not match its chain hash");
+      }
+      if (!q.getColumn(11).isNull()) {
+        const Sha256Digest actual = DeliveryCommit(
+            BytesOf<16>(q.getColumn(11)), BlobText(q.getColumn(12)), BlobText(q.getColumn(13)));
+        if (actual != commit) {
+          return BadDelivery(id, "delivery body or signature does not match its commitment");
+        }
+      } else if (q.getColumn(14).isNull()) {
+        return BadDelivery(id, "delivery body is missing and no erasure covers it");
+      } else if (q.getColumn(15).getInt() == 1) {
+        late_deliveries_.push_back({id, q.getColumn(14).getInt64()});
+      }
+    }
+  }
+
+  void Events() {
+    SQLite::Statement q(db_, kEvents);
+    Sha256Digest chain = event_genesis_;
+    while (q.executeStep()) {
+      const std::int64_t seq = q.getColumn(0).getInt64();
+      ++r_.events;
+      if (seq != r_.events) {
+        return BadEvent(seq, "event seqs jump from " + std::to_string(r_.events - 1) + " to " +
+                                 std::to_string(seq));
+      }
+      const std::string object = q.getColumn(2).getString();
+      const std::string waba_id = q.getColumn(3).getString();
+      const std::string field = q.getColumn(4).getString();
+      const auto kind = OptionalText(q.getColumn(8));
+      const auto status = OptionalText(q.getColumn(9));
+      const std::string codes = q.getColumn(11).getString();
+      const std::vector<KeyedDigest> subjects = Subjects(q.getColumn(20));
+      const std::int64_t duplicate_of = q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64();
+      EventRow row{seq,
+                   q.getColumn(1).isNull() ? 0 : q.getColumn(1).getInt64(),
+                   object,
+                   waba_id,
+                   field,
+                   Optional<std::int64_t>(q.getColumn(5)),
+                   q.getColumn(6).getInt64(),
+                   duplicate_of,
+                   View(kind),
+                   View(status),
+                   Optional<std::int64_t>(q.getColumn(10)),
+                   codes,
+                   q.getColumn(12).getInt() != 0,
+                   &subjects,
+                   BytesOf<16>(q.getColumn(13)),
+                   OptionalBytes<16>(q.getColumn(14)),
+                   OptionalBytes<16>(q.getColumn(15)),
+                   BytesOf<32>(q.getColumn(16))};
+      chain = ChainEvent(chain, row);
+      if (BytesOf<32>(q.getColumn(19)) != chain) {
+        return BadEvent(seq, "event does not match its chain hash");
+      }
+      if (!q.getColumn(21).isNull()) {
+        if (ValueCommit(BytesOf<16>(q.getColumn(21)), BlobText(q.getColumn(22))) !=
+            row.content_commit) {
+          return BadEvent(seq, "event value does not match its commitment");
+        }
+      } else if (!q.getColumn(17).isNull() && !q.getColumn(23).isNull()) {
+        const std::string body = BlobText(q.getColumn(24));
+        const auto at = static_cast<std::size_t>(q.getColumn(17).getInt64());
+        const auto len = static_cast<std::size_t>(q.getColumn(18).getInt64());
+        const Salt salt = EventSalt(BytesOf<16>(q.getColumn(23)), q.getColumn(25).getInt64());
+        if (at > body.size() || ValueCommit(salt, body.substr(at, len)) != row.content_commit) {
+          return BadEvent(seq, "event value does not match its commitment");
+        }
+      } else if (q.getColumn(26).isNull()) {
+        return BadEvent(seq, "event value is missing and no erasure covers it");
+      } else {
+        ++r_.erased_events;
+        const std::int64_t erasure = q.getColumn(26).getInt64();
+        if (q.getColumn(27).getInt() == 1) {
+          // Journaled after the erasure without its content: only a redelivery of content
+          // that erasure removed may be.
+          if (q.getColumn(28).isNull() || q.getColumn(28).getInt64() != erasure) {
+            return BadEvent(seq, "event is recorded as a redelivery of erased content, but its"
+                                 " first occurrence was not erased by erasure " +
+                                     std::to_string(erasure));
+          }
+        }
+      }
+    }
+  }
+
+  void Erasures() {
+    SQLite::Statement q(db_, kErasures);
+    SQLite::Statement events(db_, kErasedEventsOf);
+    SQLite::Statement deliveries(db_, kErasedDeliveriesOf);
+    SQLite::Statement tombstone(db_, kTombstoneValue);
+    while (q.executeStep()) {
+      const std::int64_t id = q.getColumn(0).getInt64();
+      ++r_.erasures;
+      std::vector<ErasedLeaf> leaves;
+      std::int64_t event_count = 0;
+      std::int64_t first = 0;
+      std::int64_t last = 0;
+      events.reset();
+      events.bind(1, id);
+      while (events.executeStep()) {
+        const std::int64_t seq = events.getColumn(0).getInt64();
+        if (first == 0) first = seq;
+        last = seq;
+        ++event_count;
+        leaves.push_back({false, seq, BytesOf<32>(events.getColumn(1))});
+      }
+      std::int64_t delivery_count = 0;
+      deliveries.reset();
+      deliveries.bind(1, id);
+      while (deliveries.executeStep()) {
+        ++delivery_count;
+        leaves.push_back(
+            {true, deliveries.getColumn(0).getInt64(), BytesOf<32>(deliveries.getColumn(1))});
+      }
+      const std::string root = ToHex(ErasureRoot(leaves));
+      const std::int64_t tombstone_seq = q.getColumn(2).getInt64();
+      tombstone.reset();
+      tombstone.bind(1, tombstone_seq);
+      if (!tombstone.executeStep() || tombstone.getColumn(0).getString() != "erasure" ||
+          tombstone.getColumn(2).isNull()) {
+        return BadErasure(id, "its tombstone (event " + std::to_string(tombstone_seq) +
+                                  ") is missing");
+      }
+      const auto value =
+          nlohmann::json::parse(tombstone.getColumn(2).getString(), nullptr, false);
+      // The tombstone's value is committed in the chain (checked above): it is the
+      // authoritative record of what this erasure removed.
+      auto member = [&](const char* name) -> nlohmann::json {
+        return value.is_object() && value.contains(name) ? value[name] : nlohmann::json();
+      };
+      if (member("erasure_id") != id) {
+        return BadErasure(id, "its tombstone names another erasure");
+      }
+      if (member("root") != root || ToHex(BlobText(q.getColumn(1))) != root) {
+        return BadErasure(id, "the erased rows do not match the commitment in its tombstone"
+                              " (event " + std::to_string(tombstone_seq) + ")");
+      }
+      if (member("events") != event_count || member("deliveries") != delivery_count ||
+          member("first_seq") != first || member("last_seq") != last ||
+          q.getColumn(3).getInt64() != event_count || q.getColumn(4).getInt64() != delivery_count) {
+        return BadErasure(id, "the erased rows do not match the counts in its tombstone");
+      }
+    }
+    SQLite::Statement dangling(db_, kDanglingErasedEvents);
+    if (dangling.executeStep() && !dangling.getColumn(0).isNull()) {
+      return BadEvent(dangling.getColumn(0).getInt64(),
+                      "event is recorded as erased by an erasure that does not exist");
+    }
+  }
+
+  void LateDeliveries() {
+    SQLite::Statement q(db_, kLateDeliveryJustified);
+    for (const auto& [id, erasure] : late_deliveries_) {
+      q.reset();
+      q.bind(1, id);
+      q.bind(2, erasure);
+      if (!q.executeStep()) {
+        return BadDelivery(id, "delivery body is missing and no erasure covers it");
+      }
+    }
+  }
+
+  SQLite::Database& db_;
+  VerifyReport& r_;
+  Sha256Digest delivery_genesis_ = kGenesisHash;
+  Sha256Digest event_genesis_ = kGenesisHash;
+  std::vector<std::pair<std::int64_t, std::int64_t>> late_deliveries_;  // id, erasure
+};
 
 }  // namespace
 
@@ -114,10 +330,15 @@ Result<VerifyReport> VerifySqliteJournal(const std::string& path) {
   if (!db.ok()) return db.status();
   VerifyReport report;
   try {
-    // One read transaction: both walks see the same committed state.
+    // One read transaction: every walk sees the same committed state.
     SQLite::Transaction snapshot(*db.value());
-    WalkDeliveries(*db.value(), report);
-    if (report.ok) WalkEvents(*db.value(), report);
+    if (db.value()->execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'journal_origin'")
+            .getInt() == 0) {
+      return Status::FailedPrecondition(
+          "the journal's schema is older than this binary's: run `waba-journal migrate` (or"
+          " start `serve`) to upgrade it; the upgrade verifies it first");
+    }
+    Walker(*db.value(), report).Run();
     return report;
   } catch (const SQLite::Exception& e) {
     return StatusFromSqlite(e.getErrorCode(), std::string("reading journal: ") + e.what());

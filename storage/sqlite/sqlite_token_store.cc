@@ -8,7 +8,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "storage/sqlite/database.h"
-#include "storage/sqlite/migrator.h"
+#include "storage/sqlite/journal_schema.h"
 
 namespace wj::storage::sqlite {
 namespace {
@@ -54,13 +54,12 @@ struct SqliteTokenStore::Impl {
 SqliteTokenStore::SqliteTokenStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteTokenStore::~SqliteTokenStore() = default;
 
-Result<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::OpenWritable(const std::string& path) {
-  auto db = sqlite::OpenWritable(path, DatabaseOptions{});
+Result<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::OpenWritable(
+    const std::string& path, const DatabaseOptions& options) {
+  auto db = sqlite::OpenWritable(path, options);
   if (!db.ok()) return db.status();
-  auto migrations = BuiltInMigrations();
-  if (!migrations.ok()) return migrations.status();
-  if (auto report = Migrate(*db.value(), migrations.value()); !report.ok()) {
-    return report.status();
+  if (auto key = MigrateJournal(*db.value(), KeySourceFor(path, options), nullptr); !key.ok()) {
+    return key.status();
   }
   auto impl = std::make_unique<Impl>();
   impl->db = std::move(db.value());

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/sqlite/database.h"
 #include "storage/token_store.h"
 
 namespace wj::storage::sqlite {
@@ -12,7 +13,8 @@ namespace wj::storage::sqlite {
 class SqliteTokenStore final : public TokenStore {
  public:
   // For the `token` commands: creates and migrates the database when needed.
-  static Result<std::unique_ptr<SqliteTokenStore>> OpenWritable(const std::string& path);
+  static Result<std::unique_ptr<SqliteTokenStore>> OpenWritable(const std::string& path,
+                                                                 const DatabaseOptions& options);
   // For the server's lookups. Returns NotFound when there is no database at `path`.
   static Result<std::unique_ptr<SqliteTokenStore>> OpenReadOnly(const std::string& path);
   ~SqliteTokenStore() override;

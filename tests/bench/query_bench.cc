@@ -79,6 +79,7 @@
 #include "server/api/api_auth.h"
 #include "server/http/http_client.h"
 #include "server/meta/envelope_parser.h"
+#include "server/meta/value_identity.h"
 #include "server/meta/sample_deliveries.h"
 #include "server/meta/signature.h"
 #include "storage/journal_reader.h"
@@ -723,7 +724,11 @@ JournalFacts ReadFacts(const std::string& db, std::uint64_t seed) {
        ++tries) {
     auto event = reader.value()->Event(seq(rng));
     if (!event.ok()) throw std::runtime_error("reading an event: " + event.status().message());
-    if (event.value() && event.value()->wamid) facts.wamids.push_back(*event.value()->wamid);
+    if (event.value() && event.value()->value) {
+      if (auto wamid = server::IdentifyValue(event.value()->field, *event.value()->value).wamid) {
+        facts.wamids.push_back(*wamid);
+      }
+    }
   }
   if (facts.wabas.empty() || facts.combinations.empty() || facts.wamids.empty()) {
     throw std::runtime_error("the journal holds no WABA, field or wamid to query");
@@ -1015,9 +1020,9 @@ std::string FileSize(const std::string& path) {
 
 // Loads the journal at `db` unless it already has events.
 void PrepareJournal(const std::string& db, const TemplateSet& set, const Options& options) {
-  auto journal = storage::OpenJournalStore(db, storage::StoreOptions{storage::SyncMode::kNormal})
-                     .value()
-                     ->OpenWriter();
+  storage::StoreOptions store_options;
+  store_options.sync = storage::SyncMode::kNormal;
+  auto journal = storage::OpenJournalStore(db, store_options).value()->OpenWriter();
   if (!journal.ok()) throw std::runtime_error("opening the journal: " + journal.status().message());
   const storage::JournalStats existing = journal.value()->Committed();
   if (existing.events > 0) {
