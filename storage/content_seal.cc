@@ -1,5 +1,7 @@
 #include "storage/content_seal.h"
 
+#include "storage/customer_data.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -81,7 +83,10 @@ Result<SealedDelivery> Seal(const JournalKey& key, const DeliveryRecord& deliver
     if (e.wamid) s.wamid = key.Digest(kWamidDomain, *e.wamid);
     if (e.target_wamid) s.target = key.Digest(kWamidDomain, *e.target_wamid);
     for (const std::string& customer : e.customers) {
-      KeyedDigest d = key.Digest(kCustomerDomain, customer);
+      // Digested as the readers look them up: digits only.
+      const std::string number = NormalizeNumber(customer);
+      if (number.empty()) continue;
+      KeyedDigest d = key.Digest(kCustomerDomain, number);
       if (std::find(s.customers.begin(), s.customers.end(), d) == s.customers.end()) {
         s.customers.push_back(d);
       }

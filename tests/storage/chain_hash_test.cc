@@ -9,71 +9,85 @@
 #include <gtest/gtest.h>
 
 #include "storage/digest.h"
-#include "storage/journal_writer.h"
 
 namespace wj::storage {
 namespace {
 
-// ChainEvent/ChainDelivery: any single field change must change the digest.
+// ChainEvent/ChainDelivery: any single change of a chained column must change the digest.
 
-EventRecord BaseEvent() {
-  EventRecord e;
-  e.object = "whatsapp_business_account";
-  e.waba_id = "1";
-  e.field = "messages";
-  e.event_time = 100;
-  e.dedup_key = "message:wamid.1";
-  e.wamid = "wamid.1";
-  e.wa_id = "15550001";
-  e.value = "{}";
-  return e;
+KeyedDigest DigestOf(std::uint8_t b) {
+  KeyedDigest d{};
+  d.fill(b);
+  return d;
 }
 
-Sha256Digest Chain(const EventRecord& e, std::int64_t seq = 7, std::int64_t delivery_id = 3,
-                   std::int64_t received_at = 1000, std::int64_t duplicate_of = 0,
-                   const Sha256Digest& previous = kGenesisHash) {
-  return ChainEvent(previous, {seq, delivery_id, received_at, duplicate_of, &e});
+const std::vector<KeyedDigest> kOneSubject = {DigestOf(7)};
+const std::vector<KeyedDigest> kTwoSubjects = {DigestOf(7), DigestOf(8)};
+
+EventRow BaseRow() {
+  EventRow r;
+  r.seq = 7;
+  r.delivery_id = 3;
+  r.object = "whatsapp_business_account";
+  r.waba_id = "1";
+  r.field = "messages";
+  r.event_time = 100;
+  r.received_at_ms = 1000;
+  r.kind = "status";
+  r.status = "read";
+  r.item_time = 99;
+  r.error_codes = "";
+  r.customer_data = true;
+  r.subjects = &kOneSubject;
+  r.dedup = DigestOf(1);
+  r.wamid = DigestOf(2);
+  r.target = std::nullopt;
+  r.content_commit[0] = 5;
+  return r;
 }
 
 TEST(ChainHashTest, ChainEventIsDeterministic) {
-  EventRecord a = BaseEvent();
-  EventRecord b = BaseEvent();
-  EXPECT_EQ(Chain(a), Chain(b));
+  EXPECT_EQ(ChainEvent(kGenesisHash, BaseRow()), ChainEvent(kGenesisHash, BaseRow()));
 }
 
-TEST(ChainHashTest, ChainEventDiffersWhenAnySingleFieldDiffers) {
-  const EventRecord base = BaseEvent();
-  const Sha256Digest reference = Chain(base);
+TEST(ChainHashTest, ChainEventDiffersWhenAnySingleColumnDiffers) {
+  const Sha256Digest reference = ChainEvent(kGenesisHash, BaseRow());
   std::vector<std::pair<std::string, Sha256Digest>> variants;
   Sha256Digest other_previous{};
   other_previous[31] = 1;
-  variants.emplace_back("previous", Chain(base, 7, 3, 1000, 0, other_previous));
-  variants.emplace_back("seq", Chain(base, 8));
-  variants.emplace_back("delivery_id", Chain(base, 7, 4));
-  variants.emplace_back("received_at", Chain(base, 7, 3, 1001));
-  variants.emplace_back("duplicate_of", Chain(base, 7, 3, 1000, 1));
+  variants.emplace_back("previous", ChainEvent(other_previous, BaseRow()));
   auto vary = [&](const std::string& what, auto edit) {
-    EventRecord e = BaseEvent();
-    edit(e);
-    variants.emplace_back(what, Chain(e));
+    EventRow r = BaseRow();
+    edit(r);
+    variants.emplace_back(what, ChainEvent(kGenesisHash, r));
   };
-  vary("object", [](EventRecord& e) { e.object = "page"; });
-  vary("waba_id", [](EventRecord& e) { e.waba_id = "2"; });
-  vary("field", [](EventRecord& e) { e.field = "statuses"; });
-  vary("event_time value", [](EventRecord& e) { e.event_time = 101; });
-  vary("event_time absent", [](EventRecord& e) { e.event_time = std::nullopt; });
-  vary("event_time zero", [](EventRecord& e) { e.event_time = 0; });
-  vary("dedup_key", [](EventRecord& e) { e.dedup_key = "message:wamid.2"; });
-  vary("wamid value", [](EventRecord& e) { e.wamid = "wamid.2"; });
-  vary("wamid absent", [](EventRecord& e) { e.wamid = std::nullopt; });
-  vary("wamid empty", [](EventRecord& e) { e.wamid = ""; });
-  vary("wa_id absent", [](EventRecord& e) { e.wa_id = std::nullopt; });
-  vary("wa_id empty", [](EventRecord& e) { e.wa_id = ""; });
-  vary("value", [](EventRecord& e) { e.value = "{ }"; });
-  // Bytes moved across a field boundary must not collide (length-prefixed fields).
-  vary("object/waba_id boundary", [](EventRecord& e) {
-    e.object = "whatsapp_business_account1";
-    e.waba_id = "";
+  vary("seq", [](EventRow& r) { r.seq = 8; });
+  vary("delivery_id", [](EventRow& r) { r.delivery_id = 4; });
+  vary("object", [](EventRow& r) { r.object = "page"; });
+  vary("waba_id", [](EventRow& r) { r.waba_id = "2"; });
+  vary("field", [](EventRow& r) { r.field = "statuses"; });
+  vary("event_time value", [](EventRow& r) { r.event_time = 101; });
+  vary("event_time absent", [](EventRow& r) { r.event_time = std::nullopt; });
+  vary("received_at", [](EventRow& r) { r.received_at_ms = 1001; });
+  vary("duplicate_of", [](EventRow& r) { r.duplicate_of = 1; });
+  vary("kind", [](EventRow& r) { r.kind = "message"; });
+  vary("kind absent", [](EventRow& r) { r.kind = std::nullopt; });
+  vary("status", [](EventRow& r) { r.status = "sent"; });
+  vary("status empty", [](EventRow& r) { r.status = ""; });
+  vary("item_time", [](EventRow& r) { r.item_time = 98; });
+  vary("error_codes", [](EventRow& r) { r.error_codes = "131049"; });
+  vary("customer_data", [](EventRow& r) { r.customer_data = false; });
+  vary("subjects removed", [](EventRow& r) { r.subjects = nullptr; });
+  vary("subject added", [](EventRow& r) { r.subjects = &kTwoSubjects; });
+  vary("dedup", [](EventRow& r) { r.dedup = DigestOf(9); });
+  vary("wamid absent", [](EventRow& r) { r.wamid = std::nullopt; });
+  vary("wamid", [](EventRow& r) { r.wamid = DigestOf(3); });
+  vary("target", [](EventRow& r) { r.target = DigestOf(2); });
+  vary("content_commit", [](EventRow& r) { r.content_commit[0] = 6; });
+  // Bytes moved across a column boundary must not collide (length-prefixed columns).
+  vary("object/waba_id boundary", [](EventRow& r) {
+    r.object = "whatsapp_business_account1";
+    r.waba_id = "";
   });
 
   for (std::size_t i = 0; i < variants.size(); ++i) {
@@ -85,18 +99,12 @@ TEST(ChainHashTest, ChainEventDiffersWhenAnySingleFieldDiffers) {
   }
 }
 
-TEST(ChainHashTest, ChainEventDistinguishesAbsentFromEmptyWamid) {
-  EventRecord absent = BaseEvent();
-  absent.wamid = std::nullopt;
-  EventRecord empty = BaseEvent();
-  empty.wamid = "";
-  EXPECT_NE(Chain(absent), Chain(empty));
-}
-
-TEST(ChainHashTest, ChainDeliveryDiffersWhenAnySingleFieldDiffers) {
+TEST(ChainHashTest, ChainDeliveryDiffersWhenAnySingleColumnDiffers) {
   const std::string parse_error = "not JSON";
   const std::string empty_error;
-  const DeliveryRow base{5, 1000, "127.0.0.1", "sha256=ab", "body", nullptr, 2};
+  const ClientCertificate cert{"CN=a", "CN=b", "01", std::string(64, 'a')};
+  DeliveryRow base{5, 1000, "127.0.0.1", nullptr, 2, nullptr, {}};
+  base.content_commit[0] = 1;
   const Sha256Digest reference = ChainDelivery(kGenesisHash, base);
   EXPECT_EQ(ChainDelivery(kGenesisHash, base), reference);
 
@@ -109,15 +117,11 @@ TEST(ChainHashTest, ChainDeliveryDiffersWhenAnySingleFieldDiffers) {
   vary("id", [](DeliveryRow& r) { r.id = 6; });
   vary("received_at", [](DeliveryRow& r) { r.received_at_ms = 1001; });
   vary("peer", [](DeliveryRow& r) { r.peer = "127.0.0.2"; });
-  vary("signature", [](DeliveryRow& r) { r.signature = "sha256=ac"; });
-  vary("body", [](DeliveryRow& r) { r.body = "bodz"; });
   vary("parse_error set", [&](DeliveryRow& r) { r.parse_error = &parse_error; });
   vary("parse_error empty", [&](DeliveryRow& r) { r.parse_error = &empty_error; });
   vary("event_count", [](DeliveryRow& r) { r.event_count = 3; });
-  vary("peer/signature boundary", [](DeliveryRow& r) {
-    r.peer = "127.0.0.1s";
-    r.signature = "ha256=ab";
-  });
+  vary("certificate", [&](DeliveryRow& r) { r.client_certificate = &cert; });
+  vary("content_commit", [](DeliveryRow& r) { r.content_commit[0] = 2; });
   Sha256Digest other_previous{};
   other_previous[0] = 1;
 
@@ -130,6 +134,18 @@ TEST(ChainHashTest, ChainDeliveryDiffersWhenAnySingleFieldDiffers) {
   for (std::size_t i = 0; i < digests.size(); ++i) {
     for (std::size_t j = i + 1; j < digests.size(); ++j) EXPECT_NE(digests[i], digests[j]);
   }
+}
+
+TEST(ChainHashTest, UpgradedGenesisCommitsToTheOldTipAndCount) {
+  Sha256Digest tip{};
+  tip[0] = 1;
+  const Sha256Digest reference = UpgradedGenesis("events", 10, tip);
+  Sha256Digest other_tip = tip;
+  other_tip[1] = 1;
+  EXPECT_NE(UpgradedGenesis("events", 11, tip), reference);
+  EXPECT_NE(UpgradedGenesis("deliveries", 10, tip), reference);
+  EXPECT_NE(UpgradedGenesis("events", 10, other_tip), reference);
+  EXPECT_NE(reference, kGenesisHash);
 }
 
 }  // namespace

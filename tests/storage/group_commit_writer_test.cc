@@ -362,7 +362,7 @@ class GroupCommitWriterOnEngineTest : public wj::testing::StorageTest {};
 
 TEST_P(GroupCommitWriterOnEngineTest, CommitsConcurrentDeliveriesToTheJournal) {
   const std::string db = NewDb();
-  auto journal = Writer(db, StoreOptions{SyncMode::kNormal});
+  auto journal = Writer(db, StoreOptions{SyncMode::kNormal, 5000, "", ""});
   ASSERT_NE(journal, nullptr);
   Completions completions;
   constexpr int kThreads = 4;

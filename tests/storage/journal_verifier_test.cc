@@ -21,7 +21,7 @@ EventRecord Event(const std::string& dedup_key) {
   e.event_time = 1749416383;
   e.dedup_key = dedup_key;
   e.wamid = "wamid." + dedup_key;
-  e.wa_id = "16505551234";
+  e.customers = {"16505551234"};
   e.value = R"({"key":")" + dedup_key + R"("})";
   return e;
 }
@@ -87,7 +87,7 @@ TEST_P(JournalVerifierTest, ReportsOkForEmptyJournal) {
 
 TEST_P(JournalVerifierTest, DetectsEditedEventValue) {
   WriteJournal();
-  Tamper(R"(UPDATE events SET value = '{"key":"forged"}' WHERE seq = 3)");
+  Tamper(R"(UPDATE event_content SET value = '{"key":"forged"}' WHERE seq = 3)");
 
   VerifyReport report = Verify();
 
@@ -97,9 +97,9 @@ TEST_P(JournalVerifierTest, DetectsEditedEventValue) {
   EXPECT_FALSE(report.problem.empty());
 }
 
-TEST_P(JournalVerifierTest, DetectsRemovedWaId) {
+TEST_P(JournalVerifierTest, DetectsRemovedSubject) {
   WriteJournal();
-  Tamper("UPDATE events SET wa_id = NULL WHERE seq = 2");
+  Tamper("DELETE FROM event_subjects WHERE seq = 2");
 
   VerifyReport report = Verify();
 
@@ -120,7 +120,9 @@ TEST_P(JournalVerifierTest, DetectsRedirectedDuplicateMark) {
 TEST_P(JournalVerifierTest, DetectsEditedDeliveryBody) {
   WriteJournal();
   // Delivery 2's body becomes delivery 1's ("body one"), copied so as to keep its type.
-  Tamper("UPDATE deliveries SET body = (SELECT body FROM deliveries WHERE id = 1) WHERE id = 2");
+  Tamper(
+      "UPDATE delivery_content SET body = (SELECT body FROM delivery_content"
+      " WHERE delivery_id = 1) WHERE delivery_id = 2");
 
   VerifyReport report = Verify();
 

@@ -20,7 +20,7 @@ inline storage::EventRecord MessageEvent(const std::string& dedup_key,
   e.field = "messages";
   e.dedup_key = dedup_key;
   e.wamid = std::move(wamid);
-  e.wa_id = "16505551234";
+  e.customers = {"16505551234"};
   e.value = R"({"messaging_product":"whatsapp","key":")" + dedup_key + R"("})";
   return e;
 }

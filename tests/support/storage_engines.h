@@ -9,6 +9,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include "storage/digest.h"
+#include "storage/journal_key.h"
 #include "storage/journal_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -126,6 +128,19 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
     auto report = store->Verify();
     EXPECT_TRUE(report.ok()) << report.status().message();
     return report.ok() ? report.value() : storage::VerifyReport{};
+  }
+
+  // The journal key of `db` (created by the first writer), as the store reads it.
+  storage::JournalKey Key(const std::string& db) const {
+    auto key = storage::LoadJournalKey({"", storage::KeyFileBeside(db)}, /*create=*/false);
+    EXPECT_TRUE(key.ok()) << key.status().message();
+    return key.ok() ? key.value() : storage::JournalKey::FromHex(std::string(64, '0')).value();
+  }
+
+  // The hex keyed digest the journal `db` keeps of the dedup key `dedup_key`.
+  std::string DedupDigest(const std::string& db, const std::string& dedup_key) const {
+    const storage::KeyedDigest d = Key(db).Digest(storage::kDedupDomain, dedup_key);
+    return ToHex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
   }
 
   // Whether anything of the journal `db` exists on its engine (a file, for "sqlite"): lets

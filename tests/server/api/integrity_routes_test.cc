@@ -52,7 +52,7 @@ TEST_F(IntegrityRoutesTest, NamesTheFirstTamperedEvent) {
     // Someone editing the file behind the service's back.
     SQLite::Database db(service_.config().db_path, SQLite::OPEN_READWRITE);
     db.exec("DROP TRIGGER events_refuse_update");
-    db.exec(R"(UPDATE events SET value = '{"forged":true}' WHERE seq = 2)");
+    db.exec("UPDATE events SET status = 'read' WHERE seq = 2");
   }
   auto r = GetAs(admin_, "/api/v1/journal/verify");
   ASSERT_EQ(r.status, 200) << r.raw;

@@ -14,6 +14,7 @@
 #include "server/meta/signature.h"
 #include "tests/support/child_process.h"
 #include "tests/support/fake_graph_api.h"
+#include "tests/support/journal_queries.h"
 #include "tests/support/payloads.h"
 #include "tests/support/temp_dir.h"
 
@@ -203,12 +204,16 @@ TEST(ServeProcessTest, MigrateThenVerifyDetectsTampering) {
   }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    raw.exec("DROP TRIGGER events_refuse_update");
-    raw.exec("UPDATE events SET value = replace(value, 'hello', 'HELLO') WHERE seq = 2");
+    raw.exec("DROP TRIGGER delivery_content_refuse_update");
+    raw.exec(
+        "UPDATE delivery_content SET body = CAST(replace(CAST(body AS TEXT), 'hello', 'HELLO')"
+        " AS BLOB) WHERE delivery_id = 2");
   }
   ChildProcess verify(WJ_BINARY, {"verify", "--db", db});
   EXPECT_EQ(verify.Wait(), 1);
-  EXPECT_NE(verify.ReadAllStdout().find("event seq 2"), std::string::npos);
+  const std::string out = verify.ReadAllStdout();
+  EXPECT_NE(out.find("delivery 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("commitment"), std::string::npos) << out;
 }
 
 TEST(ServeProcessTest, RefusesDatabaseWrittenByNewerSchema) {
@@ -264,8 +269,7 @@ TEST(ServeProcessTest, WriteFailureAnswers503AndKeepsAcknowledgedDeliveries) {
   ChildProcess verify(WJ_BINARY, {"verify", "--db", db});
   EXPECT_EQ(verify.Wait(), 0) << verify.ReadAllStdout();
   for (const auto& wamid : acked) {
-    EXPECT_EQ(testing::QueryInt(db, "SELECT count(*) FROM events WHERE wamid = '" + wamid + "'"), 1)
-        << wamid;
+    EXPECT_EQ(testing::CountEventsOfWamid(db, wamid), 1) << wamid;
   }
 }
 
@@ -317,10 +321,7 @@ TEST(ServeProcessTest, KillNineLosesNoAcknowledgedDelivery) {
   }
   ChildProcess verify(WJ_BINARY, {"verify", "--db", db});
   EXPECT_EQ(verify.Wait(), 0) << verify.ReadAllStdout();
-  SQLite::Database journal(db, SQLite::OPEN_READONLY);
-  SQLite::Statement q(journal, "SELECT wamid FROM events");
-  std::set<std::string> stored;
-  while (q.executeStep()) stored.insert(q.getColumn(0).getString());
+  const std::set<std::string> stored = testing::StoredWamids(db);
   std::size_t missing = 0;
   for (const auto& w : acked) missing += stored.count(w) == 0 ? 1 : 0;
   EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged";

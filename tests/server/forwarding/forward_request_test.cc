@@ -27,7 +27,6 @@ storage::StoredEvent FromRecord(const storage::EventRecord& r, std::int64_t seq)
   e.field = r.field;
   e.event_time = r.event_time;
   e.received_at_ms = 1'700'000'000'123;
-  e.dedup_key = r.dedup_key;
   e.value = r.value;
   return e;
 }
@@ -44,7 +43,7 @@ TEST(ForwardRequestTest, ResignedEventsOfEverySampleVerifyAndParseAsTheSameEvent
     const ParsedBody parsed = ParseDeliveryBody(sample.content);
     for (const storage::EventRecord& record : parsed.events) {
       const storage::StoredEvent event = FromRecord(record, 42);
-      const ForwardRequest r = ResignedRequest(kCrm, event, std::nullopt);
+      const ForwardRequest r = ResignedRequest(kCrm, event, *event.value, std::nullopt);
       EXPECT_EQ(
           SignatureVerifier({"dest-secret"}).Verify(HeaderValue(r, "X-Hub-Signature-256"), r.body),
           SignatureCheck::kValid)
@@ -72,7 +71,7 @@ TEST(ForwardRequestTest, ResignedEnvelopeHasMetasShapeAndJournalHeaders) {
   e.field = "account_review_update";
   e.received_at_ms = 1'700'000'000'999;
   e.value = R"({"decision":"APPROVED"})";
-  ForwardRequest r = ResignedRequest(kCrm, e, std::nullopt);
+  ForwardRequest r = ResignedRequest(kCrm, e, *e.value, std::nullopt);
   const auto body = nlohmann::json::parse(r.body);
   EXPECT_EQ(body["object"], "whatsapp_business_account");
   EXPECT_EQ(body["entry"][0]["id"], "102290129340398");
@@ -83,15 +82,15 @@ TEST(ForwardRequestTest, ResignedEnvelopeHasMetasShapeAndJournalHeaders) {
   EXPECT_EQ(HeaderValue(r, "X-Waba-Journal-Replay"), "");
   EXPECT_EQ(HeaderValue(r, "Content-Type"), "application/json");
   e.event_time = 1650000000;
-  EXPECT_EQ(nlohmann::json::parse(ResignedRequest(kCrm, e, 3).body)["entry"][0]["time"],
+  EXPECT_EQ(nlohmann::json::parse(ResignedRequest(kCrm, e, *e.value, 3).body)["entry"][0]["time"],
             1650000000);
-  EXPECT_EQ(HeaderValue(ResignedRequest(kCrm, e, 3), "X-Waba-Journal-Replay"), "3");
+  EXPECT_EQ(HeaderValue(ResignedRequest(kCrm, e, *e.value, 3), "X-Waba-Journal-Replay"), "3");
 }
 
 TEST(ForwardRequestTest, OriginalModeSendsMetasBytesAndSignature) {
   storage::StoredDelivery d;
   d.body = R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[]}]})";
-  d.signature = SignBody("meta-app-secret", d.body);
+  d.signature = SignBody("meta-app-secret", *d.body);
   const ForwardRequest r = OriginalRequest(d, 12, 5);
   EXPECT_EQ(r.body, d.body);
   EXPECT_EQ(

@@ -10,6 +10,7 @@
 #include "server/http/http_client.h"
 #include "storage/journal_store.h"
 #include "storage/journal_verifier.h"
+#include "tests/support/journal_queries.h"
 #include "tests/support/payloads.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/test_service.h"
@@ -20,6 +21,7 @@ namespace {
 using testing::InboundText;
 using testing::QueryInt;
 using testing::QueryText;
+using testing::CountEventsOfWamid;
 
 class WebhookRoutesTest : public ::testing::Test {
  protected:
@@ -68,12 +70,16 @@ TEST_F(WebhookRoutesTest, SignedDeliveryIsCommittedBeforeTheAnswer) {
   ASSERT_EQ(r.status, 200) << r.body;
   // The 200 means committed: a fresh connection sees the row with no waiting.
   EXPECT_EQ(Deliveries(), 1);
-  EXPECT_EQ(QueryText(db_, "SELECT CAST(body AS TEXT) FROM deliveries"), body);
-  EXPECT_EQ(QueryText(db_, "SELECT signature FROM deliveries"),
+  EXPECT_EQ(QueryText(db_, "SELECT CAST(body AS TEXT) FROM delivery_content"), body);
+  EXPECT_EQ(QueryText(db_, "SELECT signature FROM delivery_content"),
             SignBody(testing::kTestSecret, body));
   EXPECT_EQ(QueryText(db_, "SELECT peer FROM deliveries").rfind("127.0.0.1:", 0), 0u);
-  EXPECT_EQ(QueryText(db_, "SELECT dedup_key FROM events"), "message:wamid.ONE");
-  EXPECT_EQ(QueryText(db_, "SELECT wa_id FROM events"), "16505551234");
+  // Identifiers only as keyed digests; the value inside the kept body.
+  EXPECT_EQ(QueryInt(db_, "SELECT length(dedup_digest) FROM events"), 16);
+  EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM event_subjects"), 1);
+  EXPECT_EQ(QueryInt(db_, "SELECT value_at IS NOT NULL FROM events"), 1);
+  EXPECT_EQ(QueryText(db_, "SELECT kind FROM events"), "message");
+  EXPECT_EQ(CountEventsOfWamid(db_, "wamid.ONE"), 1);
   EXPECT_EQ(QueryInt(db_, "SELECT event_time IS NULL FROM events"), 1);
   EXPECT_EQ(nlohmann::json::parse(r.body)["delivery_id"], 1);
 }
@@ -115,7 +121,7 @@ TEST(WebhookSecretsTest, AnyConfiguredSecretVerifies) {
 TEST_F(WebhookRoutesTest, EscapedUnicodeBodyIsVerifiedAndStoredByteForByte) {
   const std::string body = InboundText("wamid.U", R"(J'ai mang\u00e9 des p\u00e2tes \u00e4 @ \/)");
   ASSERT_EQ(service_.PostSigned(body).status, 200);
-  EXPECT_EQ(QueryText(db_, "SELECT CAST(body AS TEXT) FROM deliveries"), body);
+  EXPECT_EQ(QueryText(db_, "SELECT CAST(body AS TEXT) FROM delivery_content"), body);
 }
 
 TEST_F(WebhookRoutesTest, VerifiedBodyThatIsNotAnEnvelopeIsJournaledRawWithItsError) {
@@ -181,7 +187,8 @@ TEST_F(WebhookRoutesTest, ConcurrentDistinctDeliveriesAreAllJournaledWithGapless
   EXPECT_EQ(ok, kThreads * kPerThread);
   EXPECT_EQ(Deliveries(), kThreads * kPerThread);
   EXPECT_EQ(QueryInt(db_, "SELECT max(seq) FROM events"), kThreads * kPerThread);
-  EXPECT_EQ(QueryInt(db_, "SELECT count(DISTINCT dedup_key) FROM events"), kThreads * kPerThread);
+  EXPECT_EQ(QueryInt(db_, "SELECT count(DISTINCT dedup_digest) FROM events"),
+            kThreads * kPerThread);
   auto report = storage::OpenJournalStore(db_).value()->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->problem;
@@ -193,10 +200,10 @@ TEST_F(WebhookRoutesTest, BatchedMessagesChangeBecomesOneEventPerItem) {
   auto r = service_.PostSigned(body);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(nlohmann::json::parse(r.body)["events"], 3);
-  EXPECT_EQ(QueryInt(db_,
-                     "SELECT count(*) FROM events WHERE dedup_key IN "
-                     "('message:wamid.M','status:wamid.S:sent','status:wamid.S:delivered')"),
-            3);
+  EXPECT_EQ(QueryText(db_, "SELECT group_concat(coalesce(status, kind)) FROM events"),
+            "message,sent,delivered");
+  EXPECT_EQ(CountEventsOfWamid(db_, "wamid.M"), 1);
+  EXPECT_EQ(CountEventsOfWamid(db_, "wamid.S"), 2);
 }
 
 // Wraps the real journal so a test can make commits fail on demand.

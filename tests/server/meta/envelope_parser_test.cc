@@ -1,6 +1,7 @@
 #include "server/meta/envelope_parser.h"
 
 #include <regex>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -83,7 +84,12 @@ TEST(EnvelopeParserTest, MessagesSamplesIdentifyMessagesAndStatuses) {
         const json& item = value["messages"][0];
         EXPECT_EQ(e.dedup_key, "message:" + item.at("id").get<std::string>());
         EXPECT_EQ(e.wamid, item.at("id").get<std::string>());
-        EXPECT_EQ(e.wa_id, item.value("from", std::string()));
+        const std::string from = item.value("from", std::string());
+        if (!from.empty() && from != value["metadata"].value("display_phone_number", "")) {
+          EXPECT_NE(std::find(e.customers.begin(), e.customers.end(), from), e.customers.end())
+              << from;
+        }
+        EXPECT_EQ(e.kind, std::optional<std::string>("message"));
       } else if (value.contains("statuses")) {
         ASSERT_EQ(value["statuses"].size(), 1u);
         const json& item = value["statuses"][0];
@@ -171,18 +177,23 @@ TEST(EnvelopeParserTest, DedupKeysIdentifyMessagesStatusesAndContent) {
   EXPECT_TRUE(IsSha256Key(parsed.events[3].dedup_key)) << parsed.events[3].dedup_key;
 }
 
-TEST(EnvelopeParserTest, ExtractsWamidAndWaId) {
+TEST(EnvelopeParserTest, ExtractsWamidCustomersAndKind) {
   ParsedBody parsed = ParseDeliveryBody(kMixedMessages);
   ASSERT_EQ(parsed.events.size(), 4u);
 
   EXPECT_EQ(parsed.events[0].wamid, "wamid.M1");
-  EXPECT_EQ(parsed.events[0].wa_id, "111");
+  EXPECT_EQ(parsed.events[0].customers, (std::vector<std::string>{"111"}));
+  EXPECT_EQ(parsed.events[0].kind, std::optional<std::string>("message"));
   EXPECT_EQ(parsed.events[1].wamid, "wamid.M2");
-  EXPECT_EQ(parsed.events[1].wa_id, "222");
+  // Every split value keeps the change's contacts: each names contact 111 too.
+  EXPECT_EQ(parsed.events[1].customers, (std::vector<std::string>{"111", "222"}));
   EXPECT_EQ(parsed.events[2].wamid, "wamid.S1");
-  EXPECT_EQ(parsed.events[2].wa_id, "333");
+  EXPECT_EQ(parsed.events[2].customers, (std::vector<std::string>{"111", "333"}));
+  EXPECT_EQ(parsed.events[2].kind, std::optional<std::string>("status"));
+  EXPECT_EQ(parsed.events[2].status, std::optional<std::string>("delivered"));
   EXPECT_FALSE(parsed.events[3].wamid.has_value());
-  EXPECT_FALSE(parsed.events[3].wa_id.has_value());
+  EXPECT_EQ(parsed.events[3].customers, (std::vector<std::string>{"111"}));
+  EXPECT_EQ(parsed.events[3].kind, std::optional<std::string>("error"));
 }
 
 TEST(EnvelopeParserTest, StatusKeyDiffersPerStatus) {

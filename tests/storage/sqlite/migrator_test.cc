@@ -12,7 +12,9 @@
 #include "storage/digest.h"
 #include "storage/embedded_file.h"
 #include "storage/migration.h"
+#include "storage/journal_key.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/schema5_upgrade.h"
 #include "tests/support/temp_dir.h"
 
 namespace wj::storage::sqlite {
@@ -29,6 +31,12 @@ constexpr const char* kFirstEdited =
     "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
     " sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL);"
     "CREATE TABLE a (x TEXT);";
+
+// The program steps the built-in migrations need, with a fixed key.
+ProgramSteps BuiltInSteps() {
+  static const JournalKey key = JournalKey::FromHex(std::string(64, 'a')).value();
+  return {{6, [](SQLite::Database& d) { UpgradeFromSchema5(d, key); }}};
+}
 
 class MigratorTest : public ::testing::Test {
  protected:
@@ -75,7 +83,7 @@ TEST_F(MigratorTest, AppliesEveryBuiltInMigrationToFreshFile) {
   std::vector<Migration> migrations = BuiltIns();
   ASSERT_FALSE(migrations.empty());
 
-  auto report = Migrate(*db_, migrations);
+  auto report = Migrate(*db_, migrations, BuiltInSteps());
 
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_EQ(report->from_version, 0);
@@ -90,9 +98,9 @@ TEST_F(MigratorTest, AppliesEveryBuiltInMigrationToFreshFile) {
 
 TEST_F(MigratorTest, SecondRunAppliesNothing) {
   std::vector<Migration> migrations = BuiltIns();
-  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+  ASSERT_TRUE(Migrate(*db_, migrations, BuiltInSteps()).ok());
 
-  auto again = Migrate(*db_, migrations);
+  auto again = Migrate(*db_, migrations, BuiltInSteps());
 
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_TRUE(again->applied.empty());
@@ -110,7 +118,7 @@ TEST_F(MigratorTest, SchemaVersionIsZeroForEmptyDatabase) {
 
 TEST_F(MigratorTest, RecordsEveryVersionWithNameAndDigest) {
   std::vector<Migration> migrations = BuiltIns();
-  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+  ASSERT_TRUE(Migrate(*db_, migrations, BuiltInSteps()).ok());
 
   auto version = SchemaVersion(*db_);
   ASSERT_TRUE(version.ok());
@@ -128,12 +136,12 @@ TEST_F(MigratorTest, RecordsEveryVersionWithNameAndDigest) {
 
 TEST_F(MigratorTest, RefusesDatabaseNewerThanBinary) {
   std::vector<Migration> migrations = BuiltIns();
-  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+  ASSERT_TRUE(Migrate(*db_, migrations, BuiltInSteps()).ok());
   db_->exec(
       "INSERT INTO schema_migrations (version, name, sha256, applied_at)"
       " VALUES (9999, '9999_future', 'x', 1)");
 
-  auto report = Migrate(*db_, migrations);
+  auto report = Migrate(*db_, migrations, BuiltInSteps());
 
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
@@ -144,10 +152,10 @@ TEST_F(MigratorTest, RefusesDatabaseNewerThanBinary) {
 
 TEST_F(MigratorTest, RefusesWhenAppliedBuiltInMigrationDigestDiffers) {
   std::vector<Migration> migrations = BuiltIns();
-  ASSERT_TRUE(Migrate(*db_, migrations).ok());
+  ASSERT_TRUE(Migrate(*db_, migrations, BuiltInSteps()).ok());
   db_->exec("UPDATE schema_migrations SET sha256 = 'edited' WHERE version = 1");
 
-  auto report = Migrate(*db_, migrations);
+  auto report = Migrate(*db_, migrations, BuiltInSteps());
 
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
@@ -164,6 +172,44 @@ TEST_F(MigratorTest, RefusesWhenMigrationSqlWasEditedAfterApplying) {
   EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_NE(report.status().message().find("0001_first"), std::string::npos)
       << report.status().message();
+}
+
+TEST_F(MigratorTest, ProgramStepRunsBetweenTheSqlAroundItsMarkerInOneTransaction) {
+  const std::string second =
+      "CREATE TABLE b (y INTEGER);\n-- convert: copy\nCREATE TABLE c AS SELECT y FROM b;";
+  ASSERT_TRUE(Migrate(*db_, Parse({{"0001_first.sql", kFirst}})).ok());
+  bool ran = false;
+  ProgramSteps steps = {{2, [&](SQLite::Database& d) {
+                           ran = TableExists("b") && !TableExists("c");
+                           d.exec("INSERT INTO b VALUES (7)");
+                         }}};
+  auto report = Migrate(*db_, Parse({{"0001_first.sql", kFirst}, {"0002_second.sql", second}}),
+                        steps);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(db_->execAndGet("SELECT y FROM c").getInt(), 7);
+}
+
+TEST_F(MigratorTest, RefusingProgramStepRollsItsMigrationBack) {
+  const std::string second = "CREATE TABLE b (y INTEGER);\n-- convert: copy\nCREATE TABLE c (z);";
+  ASSERT_TRUE(Migrate(*db_, Parse({{"0001_first.sql", kFirst}})).ok());
+  ProgramSteps steps = {{2, [](SQLite::Database&) {
+                           throw MigrationFailure{Status::FailedPrecondition("rows do not verify")};
+                         }}};
+  auto report = Migrate(*db_, Parse({{"0001_first.sql", kFirst}, {"0002_second.sql", second}}),
+                        steps);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find("rows do not verify"), std::string::npos);
+  EXPECT_FALSE(TableExists("b"));
+  EXPECT_EQ(SchemaVersion(*db_).value(), 1);
+}
+
+TEST_F(MigratorTest, MarkerWithoutProgramStepIsRefused) {
+  const std::string second = "CREATE TABLE b (y INTEGER);\n-- convert: copy\nSELECT 1;";
+  auto report = Migrate(*db_, Parse({{"0001_first.sql", kFirst}, {"0002_second.sql", second}}));
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(SchemaVersion(*db_).value(), 1);
 }
 
 TEST_F(MigratorTest, AppliesOnlyNewMigrationsToOlderDatabase) {
@@ -185,7 +231,7 @@ TEST_F(MigratorTest, BrokenMigrationIsRolledBackAndEarlierOnesStay) {
              {"0002_broken.sql", "CREATE TABLE b (y INTEGER); THIS IS NOT SQL;"}});
   ASSERT_EQ(migrations.size(), 2u);
 
-  auto report = Migrate(*db_, migrations);
+  auto report = Migrate(*db_, migrations, BuiltInSteps());
 
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.status().code(), Status::Code::kOk);
@@ -221,7 +267,7 @@ TEST_F(MigratorTest, ConcurrentMigrationsOfOneFreshFileBothSucceed) {
           results[i] = db.status();
           return;
         }
-        results[i] = Migrate(*db.value(), migrations).status();
+        results[i] = Migrate(*db.value(), migrations, BuiltInSteps()).status();
       });
     }
     for (auto& t : threads) t.join();

@@ -15,8 +15,10 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include "storage/chain_hash.h"
 #include "storage/journal_writer.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/journal_schema.h"
 #include "storage/sqlite/migrator.h"
 #include "storage/sqlite/sqlite_journal.h"
 #include "tests/support/temp_dir.h"
@@ -42,7 +44,7 @@ EventRecord Msg(const std::string& waba, const std::string& key, const std::stri
   e.field = "messages";
   e.dedup_key = key;
   e.wamid = wamid;
-  e.wa_id = wa_id;
+  e.customers = {wa_id};
   e.target_wamid = std::move(target);
   e.value = R"({"messaging_product":"whatsapp","messages":[{"id":")" + wamid + R"("}]})";
   return e;
@@ -96,17 +98,21 @@ TEST_F(SqliteJournalReaderTest, MigrationBackfillsCountersAndTargetsOfRowsWritte
     ASSERT_EQ(report->to_version, 1);
 
     SQLite::Database& d = *db.value();
+    // Rows as that schema's writer chained them: the upgrade to schema 6 verifies them.
     SQLite::Statement delivery(d,
                                "INSERT INTO deliveries (id, received_at, peer, signature, body,"
                                " parse_error, event_count, chain_hash)"
-                               " VALUES (?, ?, '127.0.0.1', 'sha256=aa', x'7b7d', NULL, ?,"
-                               " zeroblob(32))");
+                               " VALUES (?, ?, '127.0.0.1', 'sha256=aa', x'7b7d', NULL, ?, ?)");
+    Sha256Digest delivery_chain = kGenesisHash;
     for (const auto& [id, at, count] : {std::tuple<int, std::int64_t, int>{1, t1, 2},
                                         std::tuple<int, std::int64_t, int>{2, t2, 6}}) {
+      delivery_chain =
+          ChainV1Delivery(delivery_chain, {id, at, "127.0.0.1", "sha256=aa", "{}", nullptr, count});
       delivery.reset();
       delivery.bind(1, id);
       delivery.bind(2, at);
       delivery.bind(3, count);
+      delivery.bind(4, delivery_chain.data(), static_cast<int>(delivery_chain.size()));
       delivery.exec();
     }
     struct Row {
@@ -163,8 +169,15 @@ TEST_F(SqliteJournalReaderTest, MigrationBackfillsCountersAndTargetsOfRowsWritte
                             "INSERT INTO events (seq, delivery_id, object, waba_id, field,"
                             " event_time, received_at, dedup_key, duplicate_of, wamid, wa_id,"
                             " value, chain_hash) VALUES (?, ?, 'whatsapp_business_account', ?,"
-                            " ?, NULL, ?, ?, ?, ?, '16505551234', ?, zeroblob(32))");
+                            " ?, NULL, ?, ?, ?, ?, '16505551234', ?, ?)");
+    Sha256Digest event_chain = kGenesisHash;
     for (const Row& r : rows) {
+      const std::optional<std::string_view> wamid =
+          r.wamid ? std::optional<std::string_view>(*r.wamid) : std::nullopt;
+      event_chain = ChainV1Event(
+          event_chain, {r.seq, r.delivery, "whatsapp_business_account", r.waba, r.field,
+                        std::nullopt, r.delivery == 1 ? t1 : t2, r.key,
+                        r.duplicate_of.value_or(0), wamid, "16505551234", r.value});
       event.reset();
       event.clearBindings();
       event.bind(1, r.seq);
@@ -176,13 +189,14 @@ TEST_F(SqliteJournalReaderTest, MigrationBackfillsCountersAndTargetsOfRowsWritte
       if (r.duplicate_of) event.bind(7, *r.duplicate_of);
       if (r.wamid) event.bind(8, *r.wamid);
       event.bind(9, r.value);
+      event.bind(10, event_chain.data(), static_cast<int>(event_chain.size()));
       event.exec();
     }
   }
 
   auto journal = SqliteJournal::Open(path, DatabaseOptions{});
   ASSERT_TRUE(journal.ok()) << journal.status().message();
-  auto opened = SqliteJournalReader::Open(path, 2);
+  auto opened = SqliteJournalReader::Open(path, KeySourceFor(path, DatabaseOptions{}), 2);
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   SqliteJournalReader& reader = *opened.value();
 

@@ -106,10 +106,11 @@ TEST_F(SqliteJournalTest, TriggersRefuseUpdateAndDelete) {
 
   SQLite::Database db(Path(), SQLite::OPEN_READWRITE);
   for (const char* sql :
-       {"UPDATE events SET value = '{}' WHERE seq = 1",
+       {"UPDATE events SET content_commit = x'00' WHERE seq = 1",
         "UPDATE events SET duplicate_of = 1 WHERE seq = 1", "DELETE FROM events WHERE seq = 1",
-        "DELETE FROM events", "UPDATE deliveries SET body = x'00' WHERE id = 1",
-        "DELETE FROM deliveries WHERE id = 1"}) {
+        "DELETE FROM events", "UPDATE deliveries SET content_commit = x'00' WHERE id = 1",
+        "DELETE FROM deliveries WHERE id = 1", "DELETE FROM event_subjects",
+        "UPDATE event_subjects SET seq = 2", "DELETE FROM journal_origin"}) {
     try {
       db.exec(sql);
       ADD_FAILURE() << "not refused: " << sql;
@@ -120,8 +121,30 @@ TEST_F(SqliteJournalTest, TriggersRefuseUpdateAndDelete) {
 
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM events").getInt(), 1);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM deliveries").getInt(), 1);
-  EXPECT_EQ(db.execAndGet("SELECT value FROM events WHERE seq = 1").getString(), Event("a").value);
-  EXPECT_EQ(db.execAndGet("SELECT body FROM deliveries WHERE id = 1").getString(), "original body");
+  EXPECT_EQ(db.execAndGet("SELECT value FROM event_content WHERE seq = 1").getString(),
+            Event("a").value);
+  EXPECT_EQ(db.execAndGet("SELECT body FROM delivery_content WHERE delivery_id = 1").getString(),
+            "original body");
+}
+
+// Content may be erased (deleted) but never rewritten: an edit would have to fool the
+// commitment, a deletion is visible to verify unless an erasure covers it.
+TEST_F(SqliteJournalTest, ContentRowsRefuseUpdate) {
+  auto journal = Open();
+  ASSERT_NE(journal, nullptr);
+  Append(*journal, {Delivery({Event("a")}, "original body")});
+
+  SQLite::Database db(Path(), SQLite::OPEN_READWRITE);
+  for (const char* sql : {"UPDATE event_content SET value = '{}'",
+                          "UPDATE delivery_content SET body = x'00'",
+                          "UPDATE subjects SET subject_id = x'00'"}) {
+    try {
+      db.exec(sql);
+      ADD_FAILURE() << "not refused: " << sql;
+    } catch (const SQLite::Exception& e) {
+      EXPECT_NE(std::string(e.what()).find("never updated"), std::string::npos) << e.what();
+    }
+  }
 }
 
 // The body is a BLOB (never TEXT, which SQLite may transcode); event_count is a column of its
@@ -143,8 +166,9 @@ TEST_F(SqliteJournalTest, StoresBodyBytesExactly) {
 
   SQLite::Database db(Path(), SQLite::OPEN_READONLY);
   SQLite::Statement q(db,
-                      "SELECT body, typeof(body), length(body), peer, signature, parse_error,"
-                      " event_count FROM deliveries WHERE id = 1");
+                      "SELECT c.body, typeof(c.body), length(c.body), d.peer, c.signature,"
+                      " d.parse_error, d.event_count FROM deliveries d"
+                      " JOIN delivery_content c ON c.delivery_id = d.id WHERE d.id = 1");
   ASSERT_TRUE(q.executeStep());
   const SQLite::Column stored = q.getColumn(0);
   EXPECT_EQ(std::string(static_cast<const char*>(stored.getBlob()),
@@ -177,7 +201,7 @@ TEST_F(SqliteJournalTest, StoresEventCountOfEachDelivery) {
 }
 
 TEST_F(SqliteJournalTest, BusyDatabaseFailsBatchWithoutAdvancingSeqs) {
-  auto journal = Open(DatabaseOptions{SyncMode::kFull, 10});
+  auto journal = Open(DatabaseOptions{SyncMode::kFull, 10, "", ""});
   ASSERT_NE(journal, nullptr);
   Append(*journal, {Delivery({Event("a")})});
 

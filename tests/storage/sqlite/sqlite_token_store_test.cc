@@ -21,7 +21,7 @@ TEST(SqliteTokenStoreTest, OpenWritableCreatesAndMigratesFreshFile) {
   TempDir dir;
   const std::string path = dir.File("journal.db");
   ASSERT_FALSE(std::filesystem::exists(path));
-  auto store = SqliteTokenStore::OpenWritable(path);
+  auto store = SqliteTokenStore::OpenWritable(path, DatabaseOptions{});
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_TRUE(std::filesystem::exists(path));
   auto listed = store.value()->List();
