@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that includes between folders follow ARCHITECTURE.md: dependencies run one way,
-#   server/cli → server/service → server/{api → forwarding, reconciler; ingest}
+#   server/cli → server/service → server/{api → forwarding, reconciler; ingest; retention}
 #     → server/meta → server/http → server/util → storage (contract) ← storage/<engine>
 #     ← storage/factory
 # Prints every edge between folders with its count, then each include that breaks a rule, and
@@ -10,12 +10,13 @@ cd "$(dirname "$0")/.."
 
 # folder: the folders its files may include (besides its own).
 declare -A allowed=(
-  [server/cli]="server/service server/api server/ingest server/forwarding server/reconciler server/meta server/http server/util storage"
-  [server/service]="server/api server/ingest server/forwarding server/reconciler server/meta server/http server/util storage"
+  [server/cli]="server/service server/api server/ingest server/forwarding server/reconciler server/retention server/meta server/http server/util storage"
+  [server/service]="server/api server/ingest server/forwarding server/reconciler server/retention server/meta server/http server/util storage"
   [server/api]="server/forwarding server/reconciler server/meta server/http server/util storage"
   [server/ingest]="server/meta server/http server/util storage"
   [server/forwarding]="server/meta server/http server/util storage"
   [server/reconciler]="server/meta server/http server/util storage"
+  [server/retention]="server/util storage"
   [server/meta]="server/util storage"
   [server/http]="server/util storage"
   [server/util]="storage"

@@ -25,6 +25,8 @@ struct ErasureRequest {
   std::string wa_id;                   // kCustomer: the customer's number
   std::int64_t received_before_ms = 0;                 // kBefore
   std::optional<std::vector<std::string>> within_wabas;  // kBefore without waba_id: only these
+  std::vector<std::string> except_wabas;  // kBefore without waba_id: not these (retention
+                                          // leaves WABAs with a policy of their own alone)
   std::string reason;
   std::string requested_by;  // the API token's name, or "retention"
   std::int64_t requested_at_ms = 0;
@@ -33,6 +35,9 @@ struct ErasureRequest {
   std::int64_t max_events = 0;
   // kBefore: record nothing (no erasure, no tombstone) for a WABA with nothing to erase.
   bool skip_empty = false;
+  // Truncate the write-ahead log before answering, so that no erased byte is left in it.
+  // Retention leaves it to a final JournalWriter::Checkpoint() after its last batch.
+  bool checkpoint = true;
 };
 
 // One executed erasure, as recorded beside its tombstone.

@@ -77,6 +77,12 @@ void GroupCommitWriter::SubmitErasure(
   }
 }
 
+void GroupCommitWriter::SubmitCheckpoint(std::function<void(Status)> done) {
+  if (!RunOnWriter([this, done] { done(journal_.Checkpoint()); })) {
+    done(Status::Unavailable("journal writer is shutting down"));
+  }
+}
+
 void GroupCommitWriter::Stop() {
   {
     std::lock_guard lock(mu_);

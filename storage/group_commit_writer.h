@@ -63,6 +63,7 @@ class GroupCommitWriter final : public DeliveryAppender {
   // Carries out an erasure between batches, the same way.
   void SubmitErasure(ErasureRequest request,
                      std::function<void(Result<std::vector<ErasureRecord>>)> done);
+  void SubmitCheckpoint(std::function<void(Status)> done);
 
   // Commits everything already submitted, then stops the writer thread. Idempotent.
   void Stop();

@@ -142,6 +142,10 @@ class JournalWriter {
     (void)request;
     return Status::FailedPrecondition("this journal does not erase");
   }
+
+  // Makes the engine drop the copies of erased bytes it keeps beside the database (SQLite:
+  // truncates the write-ahead log). Unavailable when readers kept it from finishing.
+  virtual Status Checkpoint() { return Status::Ok(); }
 };
 
 // Where the HTTP layer hands verified deliveries: the narrow write interface of storage.

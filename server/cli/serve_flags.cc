@@ -5,6 +5,7 @@
 
 #include "server/cli/commands.h"
 #include "server/meta/waba_id.h"
+#include "server/retention/content_retention.h"
 
 namespace wj::server {
 
@@ -78,6 +79,12 @@ FlagSet ServeFlags() {
            "Retry an event this long, then record it as failed and go on.", "24h"},
           {"replay-rate", "WABA_JOURNAL_REPLAY_RATE", "N",
            "Most events per second a replay sends to one destination (0: no limit).", "6000"},
+          {"content-retention", "WABA_JOURNAL_CONTENT_RETENTION", "DURATION",
+           "Erase customers' content (messages, echoes, calls, history...) received longer ago"
+           " than this (30d, 12h...), every hour. Default: keep.",
+           ""},
+          {"content-retention-waba", "WABA_JOURNAL_CONTENT_RETENTION_WABAS", "WABA=DURATION",
+           "A retention of its own for one WABA (repeatable).", "", true},
       });
 }
 
@@ -178,6 +185,24 @@ Result<ServeConfig> ServeConfigFromFlags(const FlagSet& flags, const Environment
     return Status::InvalidArgument("--replay-rate must be at most 1000000 events/s");
   }
   c.replay_rate = static_cast<int>(replay_rate.value());
+  if (auto retention = flags.Get("content-retention"); retention && !retention->empty()) {
+    auto all = ParseRetention("content-retention", *retention);
+    if (!all.ok()) return all.status();
+    c.retention.all = all.value();
+  }
+  for (const std::string& spec : flags.GetAll("content-retention-waba")) {
+    const std::size_t eq = spec.find('=');
+    const std::string waba = spec.substr(0, eq == std::string::npos ? 0 : eq);
+    if (eq == std::string::npos || !IsWabaId(waba)) {
+      return Status::InvalidArgument("--content-retention-waba must be WABA_ID=DURATION, not '" +
+                                     spec + "'");
+    }
+    auto keep = ParseRetention("content-retention-waba", spec.substr(eq + 1));
+    if (!keep.ok()) return keep.status();
+    if (!c.retention.per_waba.emplace(waba, keep.value()).second) {
+      return Status::InvalidArgument("--content-retention-waba names WABA " + waba + " twice");
+    }
+  }
 
   for (const std::string& secret : c.app_secrets) {
     // An empty HMAC key is one anyone can sign with.

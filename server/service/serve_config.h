@@ -9,6 +9,7 @@
 #include "server/forwarding/destinations.h"
 #include "server/http/client_origin.h"
 #include "server/http/http_server.h"
+#include "server/retention/content_retention.h"
 #include "storage/store_options.h"
 
 namespace wj::server {
@@ -55,6 +56,9 @@ struct ServeConfig {
   std::chrono::milliseconds forward_retry_initial{1000};
   std::chrono::milliseconds forward_retry_max{5 * 60 * 1000};
   int replay_rate = 6000;  // events/s per destination; 0: unlimited
+
+  // Erasure of customers' content by age (none: keep everything).
+  RetentionPolicy retention;
 };
 
 }  // namespace wj::server

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -138,6 +139,27 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
     if (Status started = s->api_server_->Start(); !started.ok()) return started;
   }
   if (s->reconciler_) s->reconciler_->Start();
+  if (!config.retention.empty()) {
+    storage::GroupCommitWriter* group = s->writer_.get();
+    ContentRetention::Journal retention_journal{
+        [group](const storage::ErasureRequest& r) {
+          std::promise<Result<std::vector<storage::ErasureRecord>>> done;
+          auto answer = done.get_future();
+          group->SubmitErasure(r, [&done](Result<std::vector<storage::ErasureRecord>> erased) {
+            done.set_value(std::move(erased));
+          });
+          return answer.get();
+        },
+        [group] {
+          std::promise<Status> done;
+          auto answer = done.get_future();
+          group->SubmitCheckpoint([&done](Status status) { done.set_value(std::move(status)); });
+          return answer.get();
+        }};
+    s->retention_ = std::make_unique<ContentRetention>(
+        config.retention, ContentRetention::Options{}, std::move(retention_journal), UnixMillisNow);
+    s->retention_->Start();
+  }
   s->forwarding_->Start();
   return s;
 }
@@ -160,6 +182,7 @@ void Service::Stop() {
   if (api_server_) api_server_->Shutdown();
   if (stream_) stream_->Stop();  // its threads wait on the writer
   if (reconciler_) reconciler_->Stop();
+  if (retention_) retention_->Stop();
   if (forwarding_) forwarding_->Stop();  // writes cursors: before the writer stops
   if (writer_) writer_->Stop();
 }

@@ -23,6 +23,7 @@
 #include "server/ingest/webhook_routes.h"
 #include "server/reconciler/reconciler.h"
 #include "server/reconciler/reconciler_metrics.h"
+#include "server/retention/content_retention.h"
 #include "server/service/serve_config.h"
 #include "storage/group_commit_writer.h"
 #include "storage/journal_reader.h"
@@ -76,6 +77,7 @@ class Service {
   ReconcilerMetrics reconciler_metrics_;
   RejectionMetrics rejection_metrics_;
   std::unique_ptr<WebhookRoutes> webhook_;
+  std::unique_ptr<ContentRetention> retention_;
   std::unique_ptr<OpsRoutes> ops_;
   std::unique_ptr<ApiGuard> guard_;
   std::unique_ptr<EventRoutes> events_;

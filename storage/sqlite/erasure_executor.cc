@@ -243,6 +243,10 @@ std::vector<ErasureRecord> ExecuteErasure(SQLite::Database& db, JournalRows& row
             request.within_wabas->end()) {
       continue;
     }
+    if (!request.waba_id && std::find(request.except_wabas.begin(), request.except_wabas.end(),
+                                      waba_id) != request.except_wabas.end()) {
+      continue;
+    }
     auto& seqs = by_waba[waba_id];
     if (request.max_events == 0 || static_cast<std::int64_t>(seqs.size()) < request.max_events) {
       seqs.push_back(events.getColumn(0).getInt64());

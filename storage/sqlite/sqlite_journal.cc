@@ -151,19 +151,27 @@ Result<std::vector<ErasureRecord>> SqliteJournal::Erase(const ErasureRequest& re
   impl_->rows.Committed();
   impl_->rows.ForgetSubjects();
   impl_->tip = tip;
-  // The erased pages are zeroed in the database file only once the write-ahead log is
-  // copied back, and the log itself still holds them until it is reset: checkpoint and
-  // truncate it before answering. TRUNCATE waits for readers (busy timeout) to finish.
+  if (request.checkpoint) {
+    if (Status s = Checkpoint(); !s.ok()) spdlog::warn("after an erasure: {}", s.message());
+  }
+  return erased;
+}
+
+Status SqliteJournal::Checkpoint() {
+  // Erased pages are zeroed in the database file (secure_delete) only once the write-ahead
+  // log is copied back, and the log itself keeps them until it is reset: checkpoint and
+  // truncate it. TRUNCATE waits (busy timeout) for readers to finish.
   try {
     SQLite::Statement checkpoint(*impl_->db, "PRAGMA wal_checkpoint(TRUNCATE)");
     if (checkpoint.executeStep() && checkpoint.getColumn(0).getInt() != 0) {
-      spdlog::warn("after an erasure, readers kept the write-ahead log from being truncated;"
-                   " erased bytes stay in it until the next checkpoint");
+      return Status::Unavailable(
+          "readers kept the write-ahead log from being truncated; erased bytes stay in it"
+          " until the next checkpoint");
     }
+    return Status::Ok();
   } catch (const SQLite::Exception& e) {
-    spdlog::warn("checkpoint after an erasure failed: {}", e.what());
+    return StatusFromSqlite(e.getErrorCode(), std::string("checkpoint failed: ") + e.what());
   }
-  return erased;
 }
 
 Result<std::int64_t> SqliteJournal::AppendSubscriptionCheck(const SubscriptionCheck& c) {

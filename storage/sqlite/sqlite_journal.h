@@ -29,6 +29,7 @@ class SqliteJournal final : public JournalWriter {
   JournalStats Committed() const override;
   Status Prepare(DeliveryRecord& delivery) const override;
   Result<std::vector<ErasureRecord>> Erase(const ErasureRequest& request) override;
+  Status Checkpoint() override;
   Result<std::int64_t> AppendSubscriptionCheck(const SubscriptionCheck& check) override;
   Status ApplyForwardUpdate(const ForwardUpdate& update) override;
   Result<std::int64_t> CreateReplay(const Replay& replay) override;

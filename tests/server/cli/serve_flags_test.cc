@@ -37,6 +37,42 @@ TEST(ServeConfigTest, HasDocumentedDefaults) {
   EXPECT_EQ(config->verify_token, "tok");
 }
 
+TEST(ServeConfigTest, ContentIsKeptUnlessARetentionIsGiven) {
+  auto config = Config({});
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->retention.empty());
+
+  auto with = Config({"--content-retention", "30d", "--content-retention-waba",
+                      "102290129340398=90d", "--content-retention-waba", "200000000000001=12h"});
+  ASSERT_TRUE(with.ok()) << with.status().message();
+  EXPECT_EQ(with->retention.all, std::chrono::seconds(30 * 86400));
+  EXPECT_EQ(with->retention.per_waba.at("102290129340398"), std::chrono::seconds(90 * 86400));
+  EXPECT_EQ(with->retention.per_waba.at("200000000000001"), std::chrono::seconds(12 * 3600));
+
+  auto env = kRequired;
+  env["WABA_JOURNAL_CONTENT_RETENTION"] = "7d";
+  env["WABA_JOURNAL_CONTENT_RETENTION_WABAS"] = "1=1d,2=2d";
+  auto from_env = Config({}, env);
+  ASSERT_TRUE(from_env.ok()) << from_env.status().message();
+  EXPECT_EQ(from_env->retention.all, std::chrono::seconds(7 * 86400));
+  EXPECT_EQ(from_env->retention.per_waba.size(), 2u);
+}
+
+TEST(ServeConfigTest, RejectsBadRetention) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--content-retention", "30x"},
+        {"--content-retention", "0d"},
+        {"--content-retention-waba", "30d"},
+        {"--content-retention-waba", "abc=30d"},
+        {"--content-retention-waba", "1=forever"},
+        {"--content-retention-waba", "1=1d", "--content-retention-waba", "1=2d"}}) {
+    auto config = Config(args);
+    ASSERT_FALSE(config.ok()) << args.back();
+    EXPECT_NE(config.status().message().find("--content-retention"), std::string::npos)
+        << config.status().message();
+  }
+}
+
 TEST(ServeConfigTest, WebRootMustBeAnExistingDirectory) {
   EXPECT_TRUE(Config({})->web_root.empty());
   auto env = kRequired;
