@@ -164,8 +164,12 @@ void GroupCommitWriter::CommitBatch(std::vector<Queued>& batch) {
       batch[i].done(status);
     }
   }
-  std::lock_guard lock(mu_);
-  in_flight_ = 0;
+  {
+    std::lock_guard lock(mu_);
+    in_flight_ = 0;
+  }
+  // The batch is answered: now the engine may spend time that no request waits on.
+  journal_.Maintain();
 }
 
 void GroupCommitWriter::Record(std::size_t batch_size, std::chrono::steady_clock::duration latency,

@@ -143,6 +143,10 @@ class JournalWriter {
     return Status::FailedPrecondition("this journal does not erase");
   }
 
+  // Housekeeping the engine keeps out of the commits that answer requests (SQLite: the WAL
+  // checkpoint). Called by the writer thread after a batch's completions have run.
+  virtual void Maintain() {}
+
   // Makes the engine drop the copies of erased bytes it keeps beside the database (SQLite:
   // truncates the write-ahead log). Unavailable when readers kept it from finishing.
   virtual Status Checkpoint() { return Status::Ok(); }

@@ -142,14 +142,20 @@ void JournalRows::ForgetSubjects() {
 void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, ChainTip& t,
                          BatchCounts* counts, AppendedDelivery& out) {
   // Which events repeat one already journaled, and which of those were erased: a
-  // redelivery of erased content must not bring it back.
+  // redelivery of erased content must not bring it back. The same change twice in one
+  // delivery repeats the copy inserted just before (found below, once it is in the table).
   struct Known {
     std::int64_t duplicate_of = 0;
     std::int64_t erased_by = 0;
+    bool repeats_earlier = false;
   };
   std::vector<Known> known(d.events.size());
   std::int64_t late_erasure = 0;
   for (std::size_t i = 0; i < d.events.size(); ++i) {
+    for (std::size_t j = 0; j < i && !known[i].repeats_earlier; ++j) {
+      known[i].repeats_earlier = sealed.events[j].dedup == sealed.events[i].dedup;
+    }
+    if (known[i].repeats_earlier) continue;
     first_by_dedup_.tryReset();
     BindBytes(first_by_dedup_, 1, sealed.events[i].dedup);
     if (first_by_dedup_.executeStep()) {
@@ -162,8 +168,6 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     // An un-reset SELECT would pin a read snapshot and starve WAL checkpoints.
     first_by_dedup_.tryReset();
   }
-  // Duplicates within this very delivery see each other only once inserted; handled below
-  // by looking again per event.
   const bool keep_body = late_erasure == 0;
 
   const std::int64_t delivery_id = ++t.delivery_id;
@@ -213,11 +217,14 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     const EventRecord& e = d.events[i];
     const SealedEvent& s = sealed.events[i];
     Known k = known[i];
-    if (k.duplicate_of == 0 && i > 0) {
-      // The same change twice in one delivery: the first copy is in the table now.
+    if (k.repeats_earlier) {
+      // The first copy is in the table now (and shares its erased state).
       first_by_dedup_.tryReset();
       BindBytes(first_by_dedup_, 1, s.dedup);
-      if (first_by_dedup_.executeStep()) k.duplicate_of = first_by_dedup_.getColumn(0).getInt64();
+      if (first_by_dedup_.executeStep()) {
+        k.duplicate_of = first_by_dedup_.getColumn(0).getInt64();
+        if (!first_by_dedup_.getColumn(1).isNull()) k.erased_by = first_by_dedup_.getColumn(1).getInt64();
+      }
       first_by_dedup_.tryReset();
     }
     const std::int64_t seq = ++t.seq;

@@ -8,6 +8,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "storage/content_seal.h"
 #include "storage/sqlite/erasure_executor.h"
@@ -37,14 +38,32 @@ std::int64_t NowMs() {
 
 }  // namespace
 
+// Write-ahead log frames after which Maintain() checkpoints (about 4 MB of 4 KiB pages, SQLite's own threshold):
+// pages dirtied again and again between two checkpoints are copied back once.
+constexpr int kCheckpointFrames = 1000;
+
 struct SqliteJournal::Impl {
   Impl(std::unique_ptr<SQLite::Database> database, JournalKey journal_key)
-      : db(std::move(database)), key(std::move(journal_key)), rows(*db, key) {}
+      : db(std::move(database)), key(std::move(journal_key)), rows(*db, key) {
+    // Replaces SQLite's auto-checkpoint, which runs inside the commit that crosses its
+    // threshold, while that commit's requests wait for their answer. The hook runs on this
+    // connection's thread (the writer's); so does the checkpoint, in Maintain(): a second
+    // connection checkpointing beside the writer is what Debian's SQLite 3.40 WAL-reset bug
+    // needs to corrupt a journal.
+    sqlite3_wal_hook(db->getHandle(), &Impl::OnCommit, this);
+  }
+  ~Impl() { sqlite3_wal_hook(db->getHandle(), nullptr, nullptr); }
+
+  static int OnCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+    static_cast<Impl*>(self)->wal_frames = frames;
+    return SQLITE_OK;
+  }
 
   std::unique_ptr<SQLite::Database> db;
   const JournalKey key;
   JournalRows rows;
-  ChainTip tip;  // as committed
+  ChainTip tip;       // as committed
+  int wal_frames = 0;  // in the write-ahead log after the last commit
 };
 
 SqliteJournal::SqliteJournal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -155,6 +174,18 @@ Result<std::vector<ErasureRecord>> SqliteJournal::Erase(const ErasureRequest& re
     if (Status s = Checkpoint(); !s.ok()) spdlog::warn("after an erasure: {}", s.message());
   }
   return erased;
+}
+
+void SqliteJournal::Maintain() {
+  if (impl_->wal_frames < kCheckpointFrames) return;
+  impl_->wal_frames = 0;
+  // PASSIVE: copies what no reader still needs and never waits; the log restarts from its
+  // beginning at the next commit once fully copied back.
+  try {
+    impl_->db->exec("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch (const SQLite::Exception& e) {
+    spdlog::warn("write-ahead log checkpoint failed: {}", e.what());
+  }
 }
 
 Status SqliteJournal::Checkpoint() {

@@ -30,6 +30,7 @@ class SqliteJournal final : public JournalWriter {
   Status Prepare(DeliveryRecord& delivery) const override;
   Result<std::vector<ErasureRecord>> Erase(const ErasureRequest& request) override;
   Status Checkpoint() override;
+  void Maintain() override;
   Result<std::int64_t> AppendSubscriptionCheck(const SubscriptionCheck& check) override;
   Status ApplyForwardUpdate(const ForwardUpdate& update) override;
   Result<std::int64_t> CreateReplay(const Replay& replay) override;

@@ -19,7 +19,9 @@
 //   ./build/wj-bench --connections 64 --duration 10 --runs 3
 // Flags: --binary PATH (default: waba-journal next to wj-bench), --connections N (64),
 // --duration S (10), --warmup S (2), --runs R (3), --threads T (server HTTP threads, 2),
-// --synchronous full|normal (full), --mix messages|all (messages), --connection-close (send
+// --synchronous full|normal (full), --mix messages|all (messages), --wamids sequential|random
+// (sequential: "wamid.b<run>-<n>-…", ids that sort in arrival order; random: a random
+// base64 prefix per delivery, as Meta's ids spread over an index), --connection-close (send
 // "Connection: close": a new connection per request, to see what keep-alive is worth), --help.
 // Exit status: 0 when every run had no error, 1 otherwise or when the benchmark could not
 // run (setup failures throw and end up in main), 2 on bad flags.
@@ -28,6 +30,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <random>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -84,7 +87,8 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::string_view kUsage =
     "usage: wj-bench [--binary PATH] [--connections N] [--duration SECONDS]\n"
     "                [--warmup SECONDS] [--runs R] [--threads T]\n"
-    "                [--synchronous full|normal] [--mix messages|all] [--connection-close]\n"
+    "                [--synchronous full|normal] [--mix messages|all]\n"
+    "                [--wamids sequential|random] [--connection-close]\n"
     "                [--help]\n"
     "Starts `waba-journal serve` on a fresh journal for each run, drives signed distinct\n"
     "deliveries over N keep-alive connections and prints deliveries/s, latency\n"
@@ -115,6 +119,7 @@ struct Options {
   int threads = 2;
   std::string synchronous = "full";
   std::string mix = "messages";
+  std::string wamids = "sequential";
   bool connection_close = false;  // one request per connection, for comparison
   bool help = false;
 };
@@ -163,6 +168,9 @@ Status ApplyFlag(std::string_view flag, std::string_view value, Options* options
     return ParseChoice(flag, value, {"full", "normal"}, &options->synchronous);
   }
   if (flag == "--mix") return ParseChoice(flag, value, {"messages", "all"}, &options->mix);
+  if (flag == "--wamids") {
+    return ParseChoice(flag, value, {"sequential", "random"}, &options->wamids);
+  }
   return Status::InvalidArgument(fmt::format("unknown flag {} (see --help)", flag));
 }
 
@@ -237,10 +245,13 @@ PayloadSet SelectPayloads(std::string_view mix) {
 // turn.
 class RequestFactory {
  public:
-  RequestFactory(std::span<const PayloadTemplate> payloads, int run_id, bool connection_close)
+  RequestFactory(std::span<const PayloadTemplate> payloads, int run_id, bool connection_close,
+                 bool random_wamids)
       : payloads_(payloads),
         id_prefix_(fmt::format("{}b{}-", kWamid, run_id)),
-        connection_close_(connection_close) {}
+        connection_close_(connection_close),
+        random_wamids_(random_wamids),
+        random_(static_cast<std::uint64_t>(run_id) * 0x9e3779b97f4a7c15ULL + 1) {}
 
   // The body of the next request (also advances the counter).
   const std::string& NextBody() {
@@ -249,6 +260,17 @@ class RequestFactory {
     const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), counter_);
     const std::string_view unique_id(digits.data(), end);
     ++counter_;
+    if (random_wamids_) {
+      // 16 random base64 characters first, then the counter: unique, and in no order.
+      static constexpr std::string_view kBase64 =
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      id_prefix_.assign(kWamid);
+      std::uint64_t bits = random_();
+      for (int i = 0; i < 16; ++i, bits >>= 4) {
+        id_prefix_.push_back(kBase64[(bits & 15) * 4 + (random_() & 3)]);
+      }
+      id_prefix_.push_back('-');
+    }
     body_.clear();
     body_.append(payload.pieces.front());
     for (std::size_t i = 1; i < payload.pieces.size(); ++i) {
@@ -277,12 +299,14 @@ class RequestFactory {
   std::span<const PayloadTemplate> payloads_;
   std::string id_prefix_;
   bool connection_close_ = false;
+  bool random_wamids_ = false;
+  std::mt19937_64 random_;
   std::uint64_t counter_ = 0;
   std::string body_;
 };
 
 double MeanBodyBytes(std::span<const PayloadTemplate> payloads) {
-  RequestFactory factory(payloads, 1, false);
+  RequestFactory factory(payloads, 1, false, false);
   double total = 0;
   for (std::size_t i = 0; i < payloads.size(); ++i) {
     total += static_cast<double>(factory.NextBody().size());
@@ -687,7 +711,8 @@ RunResult RunOnce(const Options& options, std::span<const PayloadTemplate> paylo
   const TempDir dir("wj-bench");  // outlives the server
   const auto server = ServerProcess::Start("wj-bench", options.binary,
                                            ServeArgs(options, dir.path()), kStartupTimeout);
-  RequestFactory factory(payloads, run_id, options.connection_close);
+  RequestFactory factory(payloads, run_id, options.connection_close,
+                         options.wamids == "random");
   RunResult result;
   {
     LoadClient client(server->port(), options.connections, &factory);
