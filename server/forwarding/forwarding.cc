@@ -238,6 +238,8 @@ Result<std::vector<Forwarding::EventForwarding>> Forwarding::ForwardingOf(
     const ForwardActivitySnapshot live = live_[i]->activity().Snapshot();
     if (gave_up) {
       f.status = "failed";
+    } else if (event.erasure_id) {
+      f.status = "erased";  // its content is gone: never sent (again), live or by a replay
     } else if (event.seq <= live.start_seq) {
       f.status = "skipped";  // older than the destination: only a replay sends it
     } else if (live.cursor >= event.seq) {
