@@ -77,6 +77,16 @@ TEST(BackupCommandTest, CopiesAJournalUnderIngestWithoutStoppingItAndTheCopyVeri
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_FALSE(std::filesystem::exists(copy + ".partial"));
   EXPECT_FALSE(std::filesystem::exists(copy + "-wal"));
+  // The journal key goes with the copy: without it the copy's digests find nothing.
+  ASSERT_EQ(::stat((copy + ".key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream original_key(db + ".key");
+  std::ifstream copied_key(copy + ".key");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(original_key), {}),
+            std::string(std::istreambuf_iterator<char>(copied_key), {}));
+  EXPECT_NE(r.out.find("journal key copied to " + copy + ".key"), std::string::npos) << r.out;
+  auto copy_reader = storage::OpenJournalStore(copy).value()->OpenReader(1);
+  EXPECT_TRUE(copy_reader.ok()) << copy_reader.status().message();
 
   // The copy is a consistent journal holding at least what was acknowledged before it began.
   auto store = storage::OpenJournalStore(copy).value();
