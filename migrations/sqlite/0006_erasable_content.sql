@@ -44,7 +44,7 @@ CREATE TABLE deliveries (
 CREATE TABLE delivery_content (
   delivery_id INTEGER PRIMARY KEY,
   salt        BLOB NOT NULL,
-  signature   TEXT NOT NULL,
+  signature   ANY  NOT NULL,  -- Meta's "sha256=<64 hex>" as its 32 bytes; any other header as text
   body        BLOB NOT NULL
 ) STRICT;
 
@@ -52,7 +52,7 @@ CREATE TABLE delivery_content (
 CREATE TABLE events (
   seq            INTEGER PRIMARY KEY,  -- strictly increasing, without gaps
   delivery_id    INTEGER,              -- NULL for an erasure's tombstone
-  object         TEXT    NOT NULL,
+  object         TEXT,                 -- NULL for the usual "whatsapp_business_account"
   waba_id        TEXT    NOT NULL,
   field          TEXT    NOT NULL,
   event_time     INTEGER,              -- entry[].time, unix seconds

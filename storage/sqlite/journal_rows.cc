@@ -7,6 +7,7 @@
 
 #include "storage/content_seal.h"
 #include "storage/customer_data.h"
+#include "storage/sqlite/compact_columns.h"
 #include "storage/sqlite/sqlite_bind.h"
 
 namespace wj::storage::sqlite {
@@ -200,7 +201,7 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     c.tryReset();
     c.bind(1, delivery_id);
     BindBytes(c, 2, sealed.salt);
-    c.bindNoCopy(3, d.signature);
+    BindSignature(c, 3, d.signature);
     c.bindNoCopy(4, d.body.data(), static_cast<int>(d.body.size()));
     c.exec();
   } else {
@@ -263,7 +264,7 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     ev.tryReset();
     ev.bind(1, seq);
     ev.bind(2, delivery_id);
-    ev.bindNoCopy(3, e.object);
+    BindObject(ev, 3, e.object);
     ev.bindNoCopy(4, e.waba_id);
     ev.bindNoCopy(5, e.field);
     BindOptional(ev, 6, e.event_time);
@@ -341,7 +342,7 @@ std::int64_t JournalRows::AppendTombstone(const std::string& waba_id, std::int64
   ev.tryReset();
   ev.bind(1, seq);
   ev.bind(2);  // no delivery
-  ev.bind(3, object);
+  BindObject(ev, 3, object);
   ev.bindNoCopy(4, waba_id);
   ev.bind(5, field);
   for (int i : {6, 8, 9, 10, 11}) ev.bind(i);

@@ -11,6 +11,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "storage/customer_data.h"
+#include "storage/sqlite/compact_columns.h"
 #include "storage/sqlite/connection_pool.h"
 #include "storage/sqlite/journal_schema.h"
 #include "storage/sqlite/database.h"
@@ -29,7 +30,7 @@ constexpr const char* kStats =
 // from WJ_EVENT_FROM: the chained row, its value wherever it is kept (its own content row,
 // or its bytes inside the stored raw body), the erasure that removed it, its subjects.
 #define WJ_EVENT_COLUMNS                                                                       \
-  "e.seq, e.delivery_id, e.object, e.waba_id, e.field, e.event_time, e.received_at,"          \
+  "e.seq, e.delivery_id, " WJ_EVENT_OBJECT("e") ", e.waba_id, e.field, e.event_time, e.received_at,"          \
   " e.duplicate_of, e.kind, e.status, e.item_time, e.error_codes, e.customer_data,"           \
   " e.dedup_digest, coalesce(c.value, CAST(substr(d.body, e.value_at + 1, e.value_len) AS"    \
   " TEXT)), x.erasure_id, (SELECT group_concat(hex(s.subject_id)) FROM event_subjects s"       \
@@ -352,7 +353,7 @@ Result<std::optional<StoredDelivery>> SqliteJournalReader::Delivery(std::int64_t
         d.id = q.getColumn(0).getInt64();
         d.received_at_ms = q.getColumn(1).getInt64();
         d.peer = q.getColumn(2).getString();
-        d.signature = Optional<std::string>(q.getColumn(3));
+        if (!q.getColumn(3).isNull()) d.signature = SignatureOf(q.getColumn(3));
         if (!q.getColumn(4).isNull()) d.body = BlobText(q.getColumn(4));
         d.erasure_id = Optional<std::int64_t>(q.getColumn(10));
         d.parse_error = Optional<std::string>(q.getColumn(5));

@@ -10,6 +10,7 @@
 
 #include "storage/chain_hash.h"
 #include "storage/content_seal.h"
+#include "storage/sqlite/compact_columns.h"
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/sqlite_bind.h"
 
@@ -25,7 +26,7 @@ constexpr const char* kDeliveries =
     " FROM deliveries d LEFT JOIN delivery_content c ON c.delivery_id = d.id"
     " LEFT JOIN erased_deliveries x ON x.delivery_id = d.id ORDER BY d.id";
 constexpr const char* kEvents =
-    "SELECT e.seq, e.delivery_id, e.object, e.waba_id, e.field, e.event_time, e.received_at,"
+    "SELECT e.seq, e.delivery_id, " WJ_EVENT_OBJECT("e") ", e.waba_id, e.field, e.event_time, e.received_at,"
     " e.duplicate_of, e.kind, e.status, e.item_time, e.error_codes, e.customer_data,"
     " e.dedup_digest, e.wamid_digest, e.target_digest, e.content_commit, e.value_at,"
     " e.value_len, e.chain_hash,"
@@ -156,7 +157,7 @@ class Walker {
       }
       if (!q.getColumn(11).isNull()) {
         const Sha256Digest actual = DeliveryCommit(
-            BytesOf<16>(q.getColumn(11)), BlobText(q.getColumn(12)), BlobText(q.getColumn(13)));
+            BytesOf<16>(q.getColumn(11)), SignatureOf(q.getColumn(12)), BlobText(q.getColumn(13)));
         if (actual != commit) {
           return BadDelivery(id, "delivery body or signature does not match its commitment");
         }

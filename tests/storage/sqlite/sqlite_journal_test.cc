@@ -1,6 +1,7 @@
 // What the SQLite engine's writer does to the file itself: its mode, its triggers' wording,
 // column types, and a database held busy by another connection. Behaviour that every engine
 // shares is in tests/storage/journal_writer_test.cc.
+#include "storage/journal_store.h"
 #include "storage/sqlite/sqlite_journal.h"
 
 #include <filesystem>
@@ -147,8 +148,8 @@ TEST_F(SqliteJournalTest, ContentRowsRefuseUpdate) {
   }
 }
 
-// The body is a BLOB (never TEXT, which SQLite may transcode); event_count is a column of its
-// own that no reader returns.
+// The body is a BLOB (never TEXT, which SQLite may transcode); Meta's canonical signature
+// header is kept as its 32 bytes; event_count is a column of its own that no reader returns.
 TEST_F(SqliteJournalTest, StoresBodyBytesExactly) {
   using namespace std::string_literals;
   const std::string body = "{\"a\":\"\0\"}\xff\xfe\x80 \xc3(\r\n\0tail"s;
@@ -166,7 +167,8 @@ TEST_F(SqliteJournalTest, StoresBodyBytesExactly) {
 
   SQLite::Database db(Path(), SQLite::OPEN_READONLY);
   SQLite::Statement q(db,
-                      "SELECT c.body, typeof(c.body), length(c.body), d.peer, c.signature,"
+                      "SELECT c.body, typeof(c.body), length(c.body), d.peer,"
+                      " 'sha256=' || lower(hex(c.signature)),"
                       " d.parse_error, d.event_count FROM deliveries d"
                       " JOIN delivery_content c ON c.delivery_id = d.id WHERE d.id = 1");
   ASSERT_TRUE(q.executeStep());
@@ -180,6 +182,32 @@ TEST_F(SqliteJournalTest, StoresBodyBytesExactly) {
   EXPECT_EQ(q.getColumn(4).getString(), signature);
   EXPECT_EQ(q.getColumn(5).getString(), "not JSON: whatever");
   EXPECT_EQ(q.getColumn(6).getInt(), 0);
+}
+
+// A signature header in any other form is kept as the text received, and read back alike.
+TEST_F(SqliteJournalTest, KeepsAnUnusualSignatureHeaderAsText) {
+  auto journal = Open();
+  ASSERT_NE(journal, nullptr);
+  DeliveryRecord usual = Delivery({}, "a");
+  usual.signature = "sha256=" + std::string(64, 'b');
+  DeliveryRecord upper = Delivery({}, "b");
+  upper.signature = "sha256=" + std::string(64, 'B');
+  DeliveryRecord odd = Delivery({}, "c");
+  odd.signature = "sha1=abc";
+  Append(*journal, {usual, upper, odd});
+
+  SQLite::Database db(Path(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT group_concat(typeof(signature)) FROM delivery_content")
+                .getString(),
+            "blob,text,text");
+  auto reader = OpenJournalStore(Path()).value()->OpenReader(1).value();
+  EXPECT_EQ(reader->Delivery(1).value()->signature, usual.signature);
+  EXPECT_EQ(reader->Delivery(2).value()->signature, upper.signature);
+  EXPECT_EQ(reader->Delivery(3).value()->signature, odd.signature);
+  journal.reset();
+  auto verified = OpenJournalStore(Path()).value()->Verify();
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->problem;
 }
 
 TEST_F(SqliteJournalTest, StoresEventCountOfEachDelivery) {
