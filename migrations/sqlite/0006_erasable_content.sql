@@ -24,7 +24,9 @@ CREATE TABLE journal_origin (
   v5_event_tip       BLOB
 ) STRICT;
 
--- Chained: one row per delivery, without its bytes.
+-- Chained: one row per delivery, without its bytes. Its chain hash covers a salted commitment
+-- to its content, SHA-256(salt, signature, body), which is not stored: verify recomputes it
+-- from the content, or takes it from erased_deliveries once the content is erased.
 CREATE TABLE deliveries (
   id                  INTEGER PRIMARY KEY,  -- 1, 2, 3, ... without gaps
   received_at         INTEGER NOT NULL,     -- unix milliseconds
@@ -35,7 +37,6 @@ CREATE TABLE deliveries (
   client_cert_issuer  TEXT,
   client_cert_serial  TEXT,
   client_cert_sha256  TEXT,
-  content_commit      BLOB    NOT NULL,     -- SHA-256(salt, signature, body)
   chain_hash          BLOB    NOT NULL
 ) STRICT;
 
@@ -48,7 +49,8 @@ CREATE TABLE delivery_content (
   body        BLOB NOT NULL
 ) STRICT;
 
--- Chained: one row per change.
+-- Chained: one row per change. Its chain hash covers SHA-256(salt || value), recomputed from
+-- the value by verify, or taken from erased_events once the value is erased.
 CREATE TABLE events (
   seq            INTEGER PRIMARY KEY,  -- strictly increasing, without gaps
   delivery_id    INTEGER,              -- NULL for an erasure's tombstone
@@ -66,7 +68,6 @@ CREATE TABLE events (
   dedup_digest   BLOB    NOT NULL,     -- HMAC(key, dedup key)
   wamid_digest   BLOB,                 -- HMAC(key, wamid)
   target_digest  BLOB,                 -- HMAC(key, the wamid a reaction / edit / revoke is about)
-  content_commit BLOB    NOT NULL,     -- SHA-256(salt || value)
   value_at       INTEGER,              -- the value is the delivery body's bytes from here on
   value_len      INTEGER,
   chain_hash     BLOB    NOT NULL
@@ -114,17 +115,20 @@ CREATE TABLE erasures (
 ) STRICT;
 CREATE INDEX erasures_by_waba ON erasures(waba_id, id);
 
--- What each erasure removed. late = 1: a redelivery of an erased message, journaled after
+-- What each erasure removed, with the commitment the row's chain hash covers (the leaves of
+-- the erasure's Merkle root). late = 1: a redelivery of an erased message, journaled after
 -- the erasure without its content (not in the erasure's root; justified by its duplicate_of).
 CREATE TABLE erased_events (
   seq        INTEGER PRIMARY KEY,
   erasure_id INTEGER NOT NULL,
-  late       INTEGER NOT NULL CHECK (late IN (0, 1))
+  late       INTEGER NOT NULL CHECK (late IN (0, 1)),
+  commitment BLOB    NOT NULL
 ) STRICT;
 CREATE TABLE erased_deliveries (
   delivery_id INTEGER PRIMARY KEY,
   erasure_id  INTEGER NOT NULL,
-  late        INTEGER NOT NULL CHECK (late IN (0, 1))
+  late        INTEGER NOT NULL CHECK (late IN (0, 1)),
+  commitment  BLOB    NOT NULL
 ) STRICT;
 
 -- Needed while converting: the dedup lookup of every row.

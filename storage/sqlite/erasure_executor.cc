@@ -4,10 +4,13 @@
 #include <set>
 #include <string>
 
+#include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "storage/content_seal.h"
+#include "storage/sqlite/compact_columns.h"
 #include "storage/sqlite/sqlite_bind.h"
 
 namespace wj::storage::sqlite {
@@ -26,12 +29,17 @@ constexpr const char* kEventsBefore =
     "SELECT e.seq, e.waba_id FROM events e LEFT JOIN erased_events x ON x.seq = e.seq"
     " WHERE e.received_at < ?1 AND e.customer_data = 1 AND x.seq IS NULL"
     " AND (?2 IS NULL OR e.waba_id = ?2) ORDER BY e.seq";
+// An event to erase with its value wherever it is kept, to recompute the commitment its
+// chain hash covers before the value goes.
 constexpr const char* kEventToErase =
-    "SELECT e.delivery_id, e.content_commit, e.value_at IS NOT NULL FROM events e WHERE e.seq = ?";
+    "SELECT e.delivery_id, c.salt, c.value, d.salt, d.body, e.value_at, e.value_len,"
+    " e.seq - (SELECT min(seq) FROM events f WHERE f.delivery_id = e.delivery_id)"
+    " FROM events e LEFT JOIN event_content c ON c.seq = e.seq"
+    " LEFT JOIN delivery_content d ON e.value_at IS NOT NULL AND d.delivery_id = e.delivery_id"
+    " WHERE e.seq = ?";
 constexpr const char* kDeleteEventContent = "DELETE FROM event_content WHERE seq = ?";
 constexpr const char* kDeliveryContent =
-    "SELECT d.content_commit, c.salt, c.body FROM deliveries d"
-    " JOIN delivery_content c ON c.delivery_id = d.id WHERE d.id = ?";
+    "SELECT salt, signature, body FROM delivery_content WHERE delivery_id = ?";
 // The other events of a delivery whose values live inside its body and stay.
 constexpr const char* kValuesInBody =
     "SELECT e.seq, e.value_at, e.value_len, e.seq - (SELECT min(seq) FROM events"
@@ -41,9 +49,10 @@ constexpr const char* kInsertEventContent =
     "INSERT INTO event_content (seq, salt, value) VALUES (?, ?, ?)";
 constexpr const char* kDeleteDeliveryContent = "DELETE FROM delivery_content WHERE delivery_id = ?";
 constexpr const char* kInsertErasedEvent =
-    "INSERT INTO erased_events (seq, erasure_id, late) VALUES (?, ?, 0)";
+    "INSERT INTO erased_events (seq, erasure_id, late, commitment) VALUES (?, ?, 0, ?)";
 constexpr const char* kInsertErasedDelivery =
-    "INSERT INTO erased_deliveries (delivery_id, erasure_id, late) VALUES (?, ?, 0)";
+    "INSERT INTO erased_deliveries (delivery_id, erasure_id, late, commitment)"
+    " VALUES (?, ?, 0, ?)";
 constexpr const char* kNextErasureId = "SELECT coalesce(max(id), 0) + 1 FROM erasures";
 constexpr const char* kWabaKnown = "SELECT 1 FROM events WHERE waba_id = ? LIMIT 1";
 constexpr const char* kInsertErasure =
@@ -106,13 +115,30 @@ class Eraser {
       event.bind(1, seq);
       if (!event.executeStep()) continue;
       if (!event.getColumn(0).isNull()) deliveries.insert(event.getColumn(0).getInt64());
-      event_leaves.push_back({false, seq, BytesOf<32>(event.getColumn(1))});
+      Sha256Digest commit{};
+      if (!event.getColumn(1).isNull()) {
+        commit = ValueCommit(BytesOf<16>(event.getColumn(1)), BlobText(event.getColumn(2)));
+      } else if (!event.getColumn(3).isNull()) {
+        const std::string body = BlobText(event.getColumn(4));
+        const auto at = static_cast<std::size_t>(event.getColumn(5).getInt64());
+        const auto len = static_cast<std::size_t>(event.getColumn(6).getInt64());
+        commit =
+            ValueCommit(EventSalt(BytesOf<16>(event.getColumn(3)), event.getColumn(7).getInt64()),
+                        at <= body.size() ? std::string_view(body).substr(at, len) : "");
+      } else {
+        // Content gone without an erasure: someone deleted it behind the service's back.
+        throw SQLite::Exception(
+            "event " + std::to_string(seq) + " has lost its value outside any erasure; run verify",
+            SQLITE_CORRUPT);
+      }
+      event_leaves.push_back({false, seq, commit});
       delete_content.reset();
       delete_content.bind(1, seq);
       delete_content.exec();
       erased.reset();
       erased.bind(1, seq);
       erased.bind(2, base.id);
+      BindBytes(erased, 3, commit);
       erased.exec();
     }
     event.reset();
@@ -127,9 +153,10 @@ class Eraser {
       content.reset();
       content.bind(1, id);
       if (!content.executeStep()) continue;  // its bytes are already gone
-      delivery_leaves.push_back({true, id, BytesOf<32>(content.getColumn(0))});
-      const Salt salt = BytesOf<16>(content.getColumn(1));
+      const Salt salt = BytesOf<16>(content.getColumn(0));
       const std::string body = BlobText(content.getColumn(2));
+      const Sha256Digest commit = DeliveryCommit(salt, SignatureOf(content.getColumn(1)), body);
+      delivery_leaves.push_back({true, id, commit});
       content.reset();
       // Values of the other events stay: copy them out of the body before it goes.
       in_body.reset();
@@ -152,6 +179,7 @@ class Eraser {
       erased_delivery.reset();
       erased_delivery.bind(1, id);
       erased_delivery.bind(2, base.id);
+      BindBytes(erased_delivery, 3, commit);
       erased_delivery.exec();
     }
 
@@ -197,8 +225,7 @@ class Eraser {
 
 std::vector<ErasureRecord> ExecuteErasure(SQLite::Database& db, JournalRows& rows,
                                           const JournalKey& key, const ErasureRequest& request,
-                                          std::int64_t now_ms, ChainTip& tip,
-                                          BatchCounts& counts) {
+                                          std::int64_t now_ms, ChainTip& tip, BatchCounts& counts) {
   Eraser eraser(db, rows, now_ms, tip, counts);
   ErasureRecord base;
   base.scope = request.scope;

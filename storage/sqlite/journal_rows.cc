@@ -16,22 +16,23 @@ namespace {
 constexpr const char* kInsertDelivery =
     "INSERT INTO deliveries (id, received_at, peer, parse_error, event_count,"
     " client_cert_subject, client_cert_issuer, client_cert_serial, client_cert_sha256,"
-    " content_commit, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kInsertDeliveryContent =
     "INSERT INTO delivery_content (delivery_id, salt, signature, body) VALUES (?, ?, ?, ?)";
 constexpr const char* kInsertEvent =
     "INSERT INTO events (seq, delivery_id, object, waba_id, field, event_time, received_at,"
     " duplicate_of, kind, status, item_time, error_codes, customer_data, dedup_digest,"
-    " wamid_digest, target_digest, content_commit, value_at, value_len, chain_hash)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " wamid_digest, target_digest, value_at, value_len, chain_hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kInsertEventContent =
     "INSERT INTO event_content (seq, salt, value) VALUES (?, ?, ?)";
 constexpr const char* kInsertEventSubject =
     "INSERT INTO event_subjects (subject_id, seq) VALUES (?, ?)";
 constexpr const char* kInsertErasedEvent =
-    "INSERT INTO erased_events (seq, erasure_id, late) VALUES (?, ?, 1)";
+    "INSERT INTO erased_events (seq, erasure_id, late, commitment) VALUES (?, ?, 1, ?)";
 constexpr const char* kInsertErasedDelivery =
-    "INSERT INTO erased_deliveries (delivery_id, erasure_id, late) VALUES (?, ?, 1)";
+    "INSERT INTO erased_deliveries (delivery_id, erasure_id, late, commitment)"
+    " VALUES (?, ?, 1, ?)";
 // Served by the partial unique index events_first_by_dedup.
 constexpr const char* kFirstByDedup =
     "SELECT e.seq, x.erasure_id FROM events e LEFT JOIN erased_events x ON x.seq = e.seq"
@@ -193,8 +194,7 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
   } else {
     for (int i = 6; i <= 9; ++i) ins.bind(i);  // NULL
   }
-  BindBytes(ins, 10, sealed.content_commit);
-  BindBytes(ins, 11, t.delivery_chain);
+  BindBytes(ins, 10, t.delivery_chain);
   ins.exec();
   if (keep_body) {
     SQLite::Statement& c = insert_delivery_content_;
@@ -208,6 +208,7 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     insert_erased_delivery_.tryReset();
     insert_erased_delivery_.bind(1, delivery_id);
     insert_erased_delivery_.bind(2, late_erasure);
+    BindBytes(insert_erased_delivery_, 3, sealed.content_commit);
     insert_erased_delivery_.exec();
   }
 
@@ -282,15 +283,14 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     BindBytes(ev, 14, s.dedup);
     BindOptionalBytes(ev, 15, s.wamid);
     BindOptionalBytes(ev, 16, s.target);
-    BindBytes(ev, 17, s.content_commit);
     if (in_body) {
-      ev.bind(18, static_cast<std::int64_t>(*e.value_offset));
-      ev.bind(19, static_cast<std::int64_t>(e.value.size()));
+      ev.bind(17, static_cast<std::int64_t>(*e.value_offset));
+      ev.bind(18, static_cast<std::int64_t>(e.value.size()));
     } else {
+      ev.bind(17);
       ev.bind(18);
-      ev.bind(19);
     }
-    BindBytes(ev, 20, t.event_chain);
+    BindBytes(ev, 19, t.event_chain);
     ev.exec();
 
     for (const KeyedDigest& subject : subjects) {
@@ -303,6 +303,7 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
       insert_erased_event_.tryReset();
       insert_erased_event_.bind(1, seq);
       insert_erased_event_.bind(2, k.erased_by);
+      BindBytes(insert_erased_event_, 3, s.content_commit);
       insert_erased_event_.exec();
     } else if (!in_body) {
       insert_event_content_.tryReset();
@@ -352,10 +353,9 @@ std::int64_t JournalRows::AppendTombstone(const std::string& waba_id, std::int64
   BindBytes(ev, 14, dedup);
   ev.bind(15);
   ev.bind(16);
-  BindBytes(ev, 17, commit);
+  ev.bind(17);
   ev.bind(18);
-  ev.bind(19);
-  BindBytes(ev, 20, t.event_chain);
+  BindBytes(ev, 19, t.event_chain);
   ev.exec();
   insert_event_content_.tryReset();
   insert_event_content_.bind(1, seq);

@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kOrigin =
     "SELECT v5_deliveries, v5_delivery_tip, v5_events, v5_event_tip FROM journal_origin";
 constexpr const char* kDeliveries =
-    "SELECT d.id, d.received_at, d.peer, d.parse_error, d.event_count, d.content_commit,"
+    "SELECT d.id, d.received_at, d.peer, d.parse_error, d.event_count, x.commitment,"
     " d.chain_hash, d.client_cert_subject, d.client_cert_issuer, d.client_cert_serial,"
     " d.client_cert_sha256, c.salt, c.signature, c.body, x.erasure_id, x.late"
     " FROM deliveries d LEFT JOIN delivery_content c ON c.delivery_id = d.id"
@@ -28,7 +28,7 @@ constexpr const char* kDeliveries =
 constexpr const char* kEvents =
     "SELECT e.seq, e.delivery_id, " WJ_EVENT_OBJECT("e") ", e.waba_id, e.field, e.event_time, e.received_at,"
     " e.duplicate_of, e.kind, e.status, e.item_time, e.error_codes, e.customer_data,"
-    " e.dedup_digest, e.wamid_digest, e.target_digest, e.content_commit, e.value_at,"
+    " e.dedup_digest, e.wamid_digest, e.target_digest, x.commitment, e.value_at,"
     " e.value_len, e.chain_hash,"
     " (SELECT group_concat(hex(subject_id), ',') FROM (SELECT subject_id FROM event_subjects s"
     "   WHERE s.seq = e.seq ORDER BY subject_id)),"
@@ -42,12 +42,10 @@ constexpr const char* kErasures =
     "SELECT id, root, tombstone_seq, events, deliveries, first_seq, last_seq FROM erasures"
     " ORDER BY id";
 constexpr const char* kErasedEventsOf =
-    "SELECT x.seq, e.content_commit FROM erased_events x JOIN events e ON e.seq = x.seq"
-    " WHERE x.erasure_id = ? AND x.late = 0 ORDER BY x.seq";
+    "SELECT seq, commitment FROM erased_events WHERE erasure_id = ? AND late = 0 ORDER BY seq";
 constexpr const char* kErasedDeliveriesOf =
-    "SELECT x.delivery_id, d.content_commit FROM erased_deliveries x"
-    " JOIN deliveries d ON d.id = x.delivery_id WHERE x.erasure_id = ? AND x.late = 0"
-    " ORDER BY x.delivery_id";
+    "SELECT delivery_id, commitment FROM erased_deliveries WHERE erasure_id = ? AND late = 0"
+    " ORDER BY delivery_id";
 // A delivery erased late must hold an event erased late by the same erasure.
 constexpr const char* kLateDeliveryJustified =
     "SELECT 1 FROM events e JOIN erased_events x ON x.seq = e.seq"
@@ -119,8 +117,8 @@ class Walker {
     SQLite::Statement q(db_, kOrigin);
     if (!q.executeStep()) return;
     if (q.getColumn(0).getInt64() > 0) {
-      delivery_genesis_ = UpgradedGenesis("deliveries", q.getColumn(0).getInt64(),
-                                          BytesOf<32>(q.getColumn(1)));
+      delivery_genesis_ =
+          UpgradedGenesis("deliveries", q.getColumn(0).getInt64(), BytesOf<32>(q.getColumn(1)));
     }
     if (q.getColumn(2).getInt64() > 0) {
       event_genesis_ =
@@ -143,28 +141,31 @@ class Walker {
         cert = ClientCertificate{q.getColumn(7).getString(), q.getColumn(8).getString(),
                                  q.getColumn(9).getString(), q.getColumn(10).getString()};
       }
-      const Sha256Digest commit = BytesOf<32>(q.getColumn(5));
       ++r_.deliveries;
       if (id != r_.deliveries) {
         return BadDelivery(id, "delivery ids jump from " + std::to_string(r_.deliveries - 1) +
                                    " to " + std::to_string(id));
       }
-      chain = ChainDelivery(chain, {id, q.getColumn(1).getInt64(), peer,
-                                    parse_error ? &*parse_error : nullptr,
-                                    q.getColumn(4).getInt64(), cert ? &*cert : nullptr, commit});
-      if (BytesOf<32>(q.getColumn(6)) != chain) {
-        return BadDelivery(id, "delivery does not match its chain hash");
-      }
+      // The commitment the chain covers: recomputed from the content while it is kept, else
+      // as the erasure recorded it.
+      Sha256Digest commit{};
       if (!q.getColumn(11).isNull()) {
-        const Sha256Digest actual = DeliveryCommit(
-            BytesOf<16>(q.getColumn(11)), SignatureOf(q.getColumn(12)), BlobText(q.getColumn(13)));
-        if (actual != commit) {
-          return BadDelivery(id, "delivery body or signature does not match its commitment");
-        }
+        commit = DeliveryCommit(BytesOf<16>(q.getColumn(11)), SignatureOf(q.getColumn(12)),
+                                BlobText(q.getColumn(13)));
       } else if (q.getColumn(14).isNull()) {
         return BadDelivery(id, "delivery body is missing and no erasure covers it");
-      } else if (q.getColumn(15).getInt() == 1) {
-        late_deliveries_.push_back({id, q.getColumn(14).getInt64()});
+      } else {
+        commit = BytesOf<32>(q.getColumn(5));
+        if (q.getColumn(15).getInt() == 1)
+          late_deliveries_.push_back({id, q.getColumn(14).getInt64()});
+      }
+      chain = ChainDelivery(
+          chain, {id, q.getColumn(1).getInt64(), peer, parse_error ? &*parse_error : nullptr,
+                  q.getColumn(4).getInt64(), cert ? &*cert : nullptr, commit});
+      if (BytesOf<32>(q.getColumn(6)) != chain) {
+        return BadDelivery(id,
+                           "delivery (its body, signature or chained columns) does not match"
+                           " its chain hash");
       }
     }
   }
@@ -187,6 +188,33 @@ class Walker {
       const std::string codes = q.getColumn(11).getString();
       const std::vector<KeyedDigest> subjects = Subjects(q.getColumn(20));
       const std::int64_t duplicate_of = q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64();
+      // The commitment the chain covers: recomputed from the value while it is kept (in its
+      // own row or inside the delivery's body), else as the erasure recorded it.
+      Sha256Digest commit{};
+      if (!q.getColumn(21).isNull()) {
+        commit = ValueCommit(BytesOf<16>(q.getColumn(21)), BlobText(q.getColumn(22)));
+      } else if (!q.getColumn(17).isNull() && !q.getColumn(23).isNull()) {
+        const std::string body = BlobText(q.getColumn(24));
+        const auto at = static_cast<std::size_t>(q.getColumn(17).getInt64());
+        const auto len = static_cast<std::size_t>(q.getColumn(18).getInt64());
+        const Salt salt = EventSalt(BytesOf<16>(q.getColumn(23)), q.getColumn(25).getInt64());
+        commit = ValueCommit(salt, at <= body.size() ? std::string_view(body).substr(at, len) : "");
+      } else if (q.getColumn(26).isNull()) {
+        return BadEvent(seq, "event value is missing and no erasure covers it");
+      } else {
+        ++r_.erased_events;
+        commit = BytesOf<32>(q.getColumn(16));
+        const std::int64_t erasure = q.getColumn(26).getInt64();
+        // Journaled after the erasure without its content: only a redelivery of content that
+        // erasure removed may be.
+        if (q.getColumn(27).getInt() == 1 &&
+            (q.getColumn(28).isNull() || q.getColumn(28).getInt64() != erasure)) {
+          return BadEvent(seq,
+                          "event is recorded as a redelivery of erased content, but its"
+                          " first occurrence was not erased by erasure " +
+                              std::to_string(erasure));
+        }
+      }
       EventRow row{seq,
                    q.getColumn(1).isNull() ? 0 : q.getColumn(1).getInt64(),
                    object,
@@ -204,38 +232,10 @@ class Walker {
                    BytesOf<16>(q.getColumn(13)),
                    OptionalBytes<16>(q.getColumn(14)),
                    OptionalBytes<16>(q.getColumn(15)),
-                   BytesOf<32>(q.getColumn(16))};
+                   commit};
       chain = ChainEvent(chain, row);
       if (BytesOf<32>(q.getColumn(19)) != chain) {
-        return BadEvent(seq, "event does not match its chain hash");
-      }
-      if (!q.getColumn(21).isNull()) {
-        if (ValueCommit(BytesOf<16>(q.getColumn(21)), BlobText(q.getColumn(22))) !=
-            row.content_commit) {
-          return BadEvent(seq, "event value does not match its commitment");
-        }
-      } else if (!q.getColumn(17).isNull() && !q.getColumn(23).isNull()) {
-        const std::string body = BlobText(q.getColumn(24));
-        const auto at = static_cast<std::size_t>(q.getColumn(17).getInt64());
-        const auto len = static_cast<std::size_t>(q.getColumn(18).getInt64());
-        const Salt salt = EventSalt(BytesOf<16>(q.getColumn(23)), q.getColumn(25).getInt64());
-        if (at > body.size() || ValueCommit(salt, body.substr(at, len)) != row.content_commit) {
-          return BadEvent(seq, "event value does not match its commitment");
-        }
-      } else if (q.getColumn(26).isNull()) {
-        return BadEvent(seq, "event value is missing and no erasure covers it");
-      } else {
-        ++r_.erased_events;
-        const std::int64_t erasure = q.getColumn(26).getInt64();
-        if (q.getColumn(27).getInt() == 1) {
-          // Journaled after the erasure without its content: only a redelivery of content
-          // that erasure removed may be.
-          if (q.getColumn(28).isNull() || q.getColumn(28).getInt64() != erasure) {
-            return BadEvent(seq, "event is recorded as a redelivery of erased content, but its"
-                                 " first occurrence was not erased by erasure " +
-                                     std::to_string(erasure));
-          }
-        }
+        return BadEvent(seq, "event (its value or chained columns) does not match its chain hash");
       }
     }
   }
@@ -275,11 +275,10 @@ class Walker {
       tombstone.bind(1, tombstone_seq);
       if (!tombstone.executeStep() || tombstone.getColumn(0).getString() != "erasure" ||
           tombstone.getColumn(2).isNull()) {
-        return BadErasure(id, "its tombstone (event " + std::to_string(tombstone_seq) +
-                                  ") is missing");
+        return BadErasure(id,
+                          "its tombstone (event " + std::to_string(tombstone_seq) + ") is missing");
       }
-      const auto value =
-          nlohmann::json::parse(tombstone.getColumn(2).getString(), nullptr, false);
+      const auto value = nlohmann::json::parse(tombstone.getColumn(2).getString(), nullptr, false);
       // The tombstone's value is committed in the chain (checked above): it is the
       // authoritative record of what this erasure removed.
       auto member = [&](const char* name) -> nlohmann::json {
@@ -289,8 +288,10 @@ class Walker {
         return BadErasure(id, "its tombstone names another erasure");
       }
       if (member("root") != root || ToHex(BlobText(q.getColumn(1))) != root) {
-        return BadErasure(id, "the erased rows do not match the commitment in its tombstone"
-                              " (event " + std::to_string(tombstone_seq) + ")");
+        return BadErasure(id,
+                          "the erased rows do not match the commitment in its tombstone"
+                          " (event " +
+                              std::to_string(tombstone_seq) + ")");
       }
       if (member("events") != event_count || member("deliveries") != delivery_count ||
           member("first_seq") != first || member("last_seq") != last ||
@@ -333,7 +334,8 @@ Result<VerifyReport> VerifySqliteJournal(const std::string& path) {
   try {
     // One read transaction: every walk sees the same committed state.
     SQLite::Transaction snapshot(*db.value());
-    if (db.value()->execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'journal_origin'")
+    if (db.value()
+            ->execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'journal_origin'")
             .getInt() == 0) {
       return Status::FailedPrecondition(
           "the journal's schema is older than this binary's: run `waba-journal migrate` (or"

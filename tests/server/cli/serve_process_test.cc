@@ -213,7 +213,7 @@ TEST(ServeProcessTest, MigrateThenVerifyDetectsTampering) {
   EXPECT_EQ(verify.Wait(), 1);
   const std::string out = verify.ReadAllStdout();
   EXPECT_NE(out.find("delivery 2"), std::string::npos) << out;
-  EXPECT_NE(out.find("commitment"), std::string::npos) << out;
+  EXPECT_NE(out.find("chain hash"), std::string::npos) << out;
 }
 
 TEST(ServeProcessTest, RefusesDatabaseWrittenByNewerSchema) {

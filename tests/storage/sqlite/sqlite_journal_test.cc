@@ -107,9 +107,9 @@ TEST_F(SqliteJournalTest, TriggersRefuseUpdateAndDelete) {
 
   SQLite::Database db(Path(), SQLite::OPEN_READWRITE);
   for (const char* sql :
-       {"UPDATE events SET content_commit = x'00' WHERE seq = 1",
+       {"UPDATE events SET kind = 'x' WHERE seq = 1",
         "UPDATE events SET duplicate_of = 1 WHERE seq = 1", "DELETE FROM events WHERE seq = 1",
-        "DELETE FROM events", "UPDATE deliveries SET content_commit = x'00' WHERE id = 1",
+        "DELETE FROM events", "UPDATE deliveries SET peer = 'x' WHERE id = 1",
         "DELETE FROM deliveries WHERE id = 1", "DELETE FROM event_subjects",
         "UPDATE event_subjects SET seq = 2", "DELETE FROM journal_origin"}) {
     try {
