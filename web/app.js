@@ -13,6 +13,7 @@ import * as message from './pages/message.js';
 import * as subscriptions from './pages/subscriptions.js';
 import * as destinations from './pages/destinations.js';
 import * as integrity from './pages/integrity.js';
+import * as erasure from './pages/erasure.js';
 
 // [first path segment, nav label, page, scope needed to see it in the menu]
 const NAV = [
@@ -21,6 +22,7 @@ const NAV = [
   ['message', 'Message', message, 'read'],
   ['subscriptions', 'Subscriptions', subscriptions, 'read'],
   ['destinations', 'Forwarding', destinations, 'read'],
+  ['erasures', 'Erasures', erasure, 'read'],
   ['integrity', 'Integrity', integrity, 'admin'],
 ];
 

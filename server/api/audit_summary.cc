@@ -383,6 +383,30 @@ std::string AccountAlerts(const json& value) {
       .TakeIfAny();
 }
 
+// The journal's own tombstone: what an erasure removed, by whom and why (never whose).
+std::string Erasure(const json& value) {
+  const std::string scope = Text(&value, "scope");
+  const char* head = scope == "customer" ? "Customer's content erased"
+                     : scope == "before" ? "Content erased by age"
+                                         : "Erasure";
+  auto count = [&value](const char* key, const char* one, const char* many) {
+    const std::string n = Text(&value, key);
+    return n.empty() ? n : n + " " + (n == "1" ? one : many);
+  };
+  const std::string first = Text(&value, "first_seq");
+  const std::string last = Text(&value, "last_seq");
+  std::string seqs;  // none when nothing was erased (first_seq 0)
+  if (!first.empty() && first != "0") seqs = first == last ? first : first + "\u2013" + last;
+  return Line(head)
+      .Add("", count("events", "event", "events"))
+      .Add("", count("deliveries", "delivery", "deliveries"))
+      .Add("received before ", Text(&value, "received_before"))
+      .Add(first == last ? "seq " : "seqs ", seqs)
+      .Add("by ", Text(&value, "requested_by"))
+      .Add("reason ", Quoted(Text(&value, "reason")))
+      .TakeIfAny();
+}
+
 std::string Generic(std::string_view field, const json& value) {
   std::string name(field.substr(0, kMaxMemberBytes));
   if (name.empty()) name = "webhook";
@@ -401,6 +425,7 @@ std::string Summarise(std::string_view field, const json& value) {
   if (field == "message_template_quality_update") return TemplateQualityUpdate(value);
   if (field == "template_category_update") return TemplateCategoryUpdate(value);
   if (field == "account_alerts") return AccountAlerts(value);
+  if (field == "erasure") return Erasure(value);
   return "";
 }
 

@@ -14,7 +14,8 @@ namespace wj::server {
 //
 // Summarised fields: account_alerts, account_review_update, account_update,
 // business_capability_update, message_template_quality_update, message_template_status_update,
-// phone_number_name_update, phone_number_quality_update, security, template_category_update.
+// phone_number_name_update, phone_number_quality_update, security, template_category_update,
+// and the journal's own erasure tombstones (field "erasure").
 // Any other field gives "<field> event", or "<field>: <EVENT>" when the value has a string
 // `event`. Only the value's own members are used; numbers may be JSON integers or strings, and
 // unix-second times are shown as "2022-01-04 21:08 UTC".

@@ -107,6 +107,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   s->subscriptions_ = std::make_unique<SubscriptionRoutes>(s->reconciler_.get(), *s->reader_);
   s->integrity_ = std::make_unique<IntegrityRoutes>(
       UnixMillisNow, [&journal_store] { return journal_store.Verify(); });
+  s->erasures_ = std::make_unique<ErasureRoutes>(*s->reader_, *s->writer_, UnixMillisNow);
   s->web_ = config.web_root.empty()
                 ? std::make_unique<StaticFiles>(WebFiles())
                 : std::make_unique<StaticFiles>(std::filesystem::path(config.web_root));
@@ -124,6 +125,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServeConfig& config, Journ
   s->forwarding_routes_->Register(*api_router, *s->guard_);
   s->session_.Register(*api_router, *s->guard_);
   s->integrity_->Register(*api_router, *s->guard_);
+  s->erasures_->Register(*api_router, *s->guard_);
   s->docs_.Register(*api_router, *s->guard_);  // after the /api routes: its 404 takes the rest
   s->web_->Register(*api_router);              // last: its "/*" takes what the others do not
 
@@ -169,6 +171,14 @@ Service::~Service() { Stop(); }
 void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (erasures_) {
+    // An erasure in progress answers once it is committed: let its answer out before
+    // the listener goes (bounded, like the deliveries below).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (erasures_->InFlight() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
   if (server_ && webhook_) {
     webhook_->SetDraining(true);
     // Bounded: a response the peer never reads must not hold the process forever.

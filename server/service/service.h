@@ -7,6 +7,7 @@
 
 #include "server/api/api_auth.h"
 #include "server/api/api_docs.h"
+#include "server/api/erasure_routes.h"
 #include "server/api/event_routes.h"
 #include "server/api/event_stream.h"
 #include "server/api/forwarding_routes.h"
@@ -91,6 +92,7 @@ class Service {
   std::unique_ptr<ForwardingRoutes> forwarding_routes_;
   SessionRoutes session_;
   std::unique_ptr<IntegrityRoutes> integrity_;
+  std::unique_ptr<ErasureRoutes> erasures_;
   ApiDocs docs_;
   std::unique_ptr<StaticFiles> web_;
   std::shared_ptr<Router> api_router_;

@@ -301,7 +301,8 @@ test('live tail reads the event stream, puts new events on top and resumes after
   const requests = [];
   const streamed = {
     seq: 1000000, waba_id: STORY_WABA, field: 'messages', event_time: null, received_at: new Date().toISOString(),
-    delivery_id: 1, dedup_key: 'message:wamid.STREAMED', duplicate_of: null, wamid: 'wamid.STREAMED', wa_id: '16505550000',
+    delivery_id: 1, dedup_digest: '5f0c2a9e7d1b3c4a8e6f0d2b4c6a8e01', duplicate_of: null, wamid: 'wamid.STREAMED', wa_id: '16505550000',
+    kind: 'message', status: null, item_time: null, error_codes: [], subject_ids: ['0a1b2c3d4e5f60718293a4b5c6d7e8f9'], erased: null,
     value: { messages: [{ id: 'wamid.STREAMED', type: 'text', text: { body: 'streamed <b>not bold</b>' } }] },
   };
   await p.route('**/api/v1/events/stream*', async (route) => {
@@ -404,6 +405,57 @@ test('a replay runs to completion against a loopback sink', async (t) => {
     await fwd.stop();
     sink.close();
   }
+});
+
+test('an erased event says when and why it was erased; its tombstone says what went', async () => {
+  // A WABA of its own, so that the other tests' views are not changed by the tombstone.
+  const waba = '990000000000001';
+  const wamid = 'wamid.ERASED.BROWSER.TEST';
+  const body = JSON.parse(inboundText(wamid, 'please forget me'));
+  body.entry[0].id = waba;
+  assert.equal(await postSigned(server, JSON.stringify(body)), 200);
+  const auth = { Authorization: `Bearer ${adminToken}` };
+  const found = await (await fetch(`${server.url}/api/v1/events?wamid=${wamid}`, { headers: auth })).json();
+  const seq = found.events[0].seq;
+  const erased = await fetch(`${server.url}/api/v1/erasures`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ waba_id: waba, wa_id: '+1 650-555-0000', reason: 'browser test request' }),
+  });
+  assert.equal(erased.status, 200);
+  const erasure = await erased.json();
+  assert.equal(erasure.events, 1);
+
+  const p = await newPage();
+  await signIn(p, server, readToken);
+  await p.goto(`${server.url}/#/events/${seq}`);
+  await p.getByRole('heading', { name: `Event ${seq}` }).waitFor();
+  await p.getByText('erased on').waitFor();
+  await p.getByText('(browser test request)').waitFor();
+  await p.getByText('Dedup digest').waitFor();
+  assert.equal(await p.getByText('please forget me').count(), 0);
+  await p.getByText('The body and its signature were erased').waitFor();
+  await screenshot(p, 'event-erased');
+
+  // In the list: an "erased" badge; the tombstone in words, linked to the erasure.
+  await p.goto(`${server.url}/#/events?waba_id=${waba}`);
+  const row = p.locator('table.events tbody tr', { has: p.locator(`td[data-label="Seq"] a`, { hasText: new RegExp(`^${seq}$`) }) });
+  await row.locator('.badge', { hasText: 'erased' }).waitFor();
+  const tomb = p.locator('table.events tbody tr').first();
+  await tomb.getByText("A customer's content erased: 1 event, 1 delivery").waitFor();
+  await tomb.locator('td[data-label="Seq"] a').click();
+  await p.getByRole('heading', { name: `Event ${erasure.tombstone_seq}` }).waitFor();
+  await p.getByText('(browser test request)').first().waitFor();
+  await p.getByText('it came in no delivery').waitFor();
+  await p.getByRole('link', { name: `erasure ${erasure.id}` }).click();
+  await p.getByRole('heading', { name: `Erasure ${erasure.id}` }).waitFor();
+  await p.getByText('browser test request').first().waitFor();
+  await p.getByRole('link', { name: `event ${erasure.tombstone_seq}` }).waitFor();
+  await screenshot(p, 'erasure');
+  await p.getByRole('link', { name: 'Erasures' }).click();
+  await p.getByRole('heading', { name: 'Erasures' }).waitFor();
+  await p.getByRole('link', { name: `#${erasure.id}` }).waitFor();
+  await p.close();
 });
 
 test('no page error was thrown', () => {

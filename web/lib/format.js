@@ -50,10 +50,27 @@ function first(list) {
   return Array.isArray(list) && list.length > 0 ? list[0] : null;
 }
 
+function plural(n, one, many) {
+  return `${number(n)} ${Number(n) === 1 ? one : many}`;
+}
+
+// One line about an erasure (an ERASURE from the API, or a tombstone's value): what went,
+// never whose.
+export function erasureSummary(x) {
+  if (!x || typeof x !== 'object') return '';
+  const what = x.scope === 'customer' ? "A customer's content erased"
+    : x.scope === 'before' ? `Content received before ${x.received_before ? new Date(x.received_before).toISOString() : '?'} erased`
+      : 'Content erased';
+  const range = x.first_seq ? `, seq ${x.first_seq === x.last_seq ? x.first_seq : `${x.first_seq}–${x.last_seq}`}` : '';
+  return `${what}: ${plural(x.events ?? 0, 'event', 'events')}, ${plural(x.deliveries ?? 0, 'delivery', 'deliveries')}${range}${x.reason ? ` (${x.reason})` : ''}`;
+}
+
 // One line about an event's value, as plain text (rendered with textContent).
 export function summarize(event) {
   const v = event.value;
+  if (event.erased) return event.kind ? `${event.kind}${event.status ? ` ${event.status}` : ''}` : '';
   if (!v || typeof v !== 'object') return '';
+  if (event.field === 'erasure') return erasureSummary(v);
   if (event.field === 'messages' || event.field === 'smb_message_echoes') {
     const m = first(v.messages) || first(v.message_echoes);
     if (m) {

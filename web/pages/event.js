@@ -1,14 +1,63 @@
-// One event: its facts, its value as a collapsible tree, the raw delivery it came in (with
-// whether its signature verifies), its duplicates and its forwarding attempts.
+// One event: its facts, its value as a collapsible tree (or when and why it was erased; a
+// tombstone's summary), the raw delivery it came in (with whether its signature verifies),
+// its duplicates and its forwarding attempts.
 import { h, stateBox, badge, facts, idWithCopy, table } from '../lib/dom.js';
 import { api, describeError } from '../lib/api.js';
 import { href, segment } from '../lib/route.js';
-import { time } from '../lib/format.js';
+import { time, erasureSummary } from '../lib/format.js';
 import { jsonView } from '../lib/json_view.js';
 
 export const title = 'Event';
 
+// Where the value was: its tree, or, once erased, when, why and by which erasure (loaded).
+function valueSection(e) {
+  const box = h('section', { class: 'card', attrs: { 'aria-labelledby': 'value-h' } }, h('h2', { id: 'value-h' }, 'Value'));
+  if (!e.erased) {
+    box.append(jsonView(e.value));
+    return box;
+  }
+  const id = e.erased.erasure_id;
+  const link = () => h('a', { href: `#/erasures/${segment(id)}` }, `erasure ${id}`);
+  const note = stateBox('info', 'The value was erased by ', link(), '.');
+  box.append(note);
+  api(`/api/v1/erasures/${segment(id)}`).then((x) => {
+    note.replaceChildren('The value was erased on ', time(x.erased_at), ` (${x.reason}) by `, link(),
+      '. Its place and metadata stay; the content is gone from the journal.');
+  }).catch(() => { /* keep the short note */ });
+  return box;
+}
+
+// A tombstone: the erasure it records, in words, and its value as a tree.
+function tombstoneSection(e) {
+  const v = e.value || {};
+  return h('section', { class: 'card', attrs: { 'aria-labelledby': 'tomb-h' } },
+    h('h2', { id: 'tomb-h' }, 'Erasure ', badge(v.scope === 'customer' ? 'customer' : 'by age', 'neutral')),
+    h('p', {}, erasureSummary(v)),
+    facts([
+      ['Erasure', v.erasure_id ? h('a', { href: `#/erasures/${segment(v.erasure_id)}` }, `erasure ${v.erasure_id}`) : null],
+      ['Requested by', v.requested_by],
+      ['Erased', v.erased_at ? time(v.erased_at) : null],
+      ['Merkle root', v.root ? h('code', { class: 'wrap' }, v.root) : null],
+    ]),
+    h('details', { class: 'raw' }, h('summary', {}, 'Value as a tree'), jsonView(v)));
+}
+
 function deliverySection(d) {
+  if (d.body === null || d.body === undefined) {
+    const id = d.erased ? d.erased.erasure_id : null;
+    return h('section', { class: 'card', attrs: { 'aria-labelledby': 'delivery-h' } },
+      h('h2', { id: 'delivery-h' }, 'Raw delivery ', badge('Erased', 'neutral', 'Its body and signature were erased: there is nothing left to verify.')),
+      facts([
+        ['Delivery', idWithCopy(d.id, 'delivery id')],
+        ['Received', time(d.received_at)],
+        ['From', d.peer ? h('code', {}, d.peer) : null],
+        ['Events in it', d.event_seqs && d.event_seqs.length
+          ? h('span', {}, d.event_seqs.map((s, i) => [i ? ', ' : '', h('a', { href: `#/events/${segment(s)}` }, String(s))]))
+          : 'none'],
+      ]),
+      stateBox('info', 'The body and its signature were erased', id ? [' by ', h('a', { href: `#/erasures/${segment(id)}` }, `erasure ${id}`)] : null,
+        '. The other events it held keep their values.'));
+  }
   const verified = d.signature_verifies
     ? badge('Signature verifies', 'ok', 'X-Hub-Signature-256 matches the body with a configured app secret: this delivery came from Meta.')
     : badge('Signature does not verify', 'bad', 'No configured app secret signs this body (it was verified when received; the secret may have been rotated since).');
@@ -64,7 +113,7 @@ function forwardingSection(forwarding) {
     }).catch(() => { /* keep the generic note */ });
     return box;
   }
-  const tone = { delivered: 'ok', pending: 'warn', failed: 'bad', skipped: 'neutral' };
+  const tone = { delivered: 'ok', pending: 'warn', failed: 'bad', skipped: 'neutral', erased: 'neutral' };
   for (const f of forwarding) {
     const attempts = f.attempts || [];
     box.append(h('div', { class: 'forward' },
@@ -109,15 +158,22 @@ export async function render(main, route, stale) {
         ['Received', time(e.received_at)],
         ['Message', e.wamid ? h('span', {}, idWithCopy(e.wamid, 'wamid'), ' ', h('a', { href: href('/message', { wamid: e.wamid }) }, 'lifecycle')) : null],
         ['Customer', e.wa_id ? h('span', {}, idWithCopy(e.wa_id, 'wa_id'), ' ', h('a', { href: href('/events', { wa_id: e.wa_id }) }, 'events')) : null],
-        ['Dedup key', h('code', { class: 'wrap' }, e.dedup_key)],
+        ['Kind', e.kind ? h('span', {}, e.kind, e.status ? [' ', badge(e.status, e.status === 'failed' ? 'bad' : 'neutral')] : null) : null],
+        ['Item time', e.item_time ? time(e.item_time) : null],
+        ['Error codes', e.error_codes && e.error_codes.length ? e.error_codes.join(', ') : null],
+        ['Dedup digest', h('code', { class: 'wrap' }, e.dedup_digest)],
         ['Duplicate of', dup ? h('a', { href: `#/events/${segment(e.duplicate_of)}` }, `event ${e.duplicate_of}`) : null],
       ])),
-    h('section', { class: 'card', attrs: { 'aria-labelledby': 'value-h' } }, h('h2', { id: 'value-h' }, 'Value'), jsonView(e.value)),
+    e.field === 'erasure' && e.delivery_id === null ? tombstoneSection(e) : valueSection(e),
     h('section', { class: 'card', attrs: { 'aria-labelledby': 'dups-h' } }, h('h2', { id: 'dups-h' }, dup ? 'Other redeliveries' : 'Duplicates'),
       e.duplicates && e.duplicates.length
         ? h('ul', { class: 'plain' }, e.duplicates.map((d) => h('li', {}, h('a', { href: `#/events/${segment(d.seq)}` }, `event ${d.seq}`), ', delivery ', String(d.delivery_id), ', received ', time(d.received_at))))
         : stateBox('empty', dup ? 'No other redelivery.' : 'Meta delivered this event once: no duplicates.')),
     forwardingSection(e.forwarding));
+  if (e.delivery_id === null || e.delivery_id === undefined) {
+    main.append(stateBox('info', 'The journal appended this event itself: it came in no delivery from Meta.'));
+    return;
+  }
   const deliveryBox = h('div', {}, stateBox('loading', 'Loading the raw delivery…'));
   main.append(deliveryBox);
   try {

@@ -29,7 +29,9 @@ export function eventRow(e, { fresh = false } = {}) {
     cell('Received', time(e.received_at)),
     cell('WABA', h('a', { href: href('/events', { waba_id: e.waba_id }), class: 'mono' }, e.waba_id)),
     cell('Field', h('a', { href: href('/events', { field: e.field }) }, e.field)),
-    cell('Summary', [summarize(e), dup ? [' ', badge(`duplicate of ${e.duplicate_of}`, 'warn')] : null], 'summary'));
+    cell('Summary', [summarize(e),
+      e.erased ? [' ', badge('erased', 'neutral', `Its content was erased by erasure ${e.erased.erasure_id}`)] : null,
+      dup ? [' ', badge(`duplicate of ${e.duplicate_of}`, 'warn')] : null], 'summary'));
 }
 
 function eventsTable(list) {

@@ -10,9 +10,11 @@ export const title = 'Message';
 const STEPS = ['sent', 'delivered', 'read'];
 
 function statusTimes(events) {
-  // Meta's own timestamp of each status (unix seconds), from the status events.
+  // Meta's own timestamp of each status, from the status events: kept beside the chain
+  // (status, item_time), so it outlives an erasure of their values.
   const at = {};
   for (const e of events) {
+    if (e.kind === 'status' && e.status && e.item_time && !at[e.status]) at[e.status] = e.item_time;
     for (const st of (e.value && e.value.statuses) || []) {
       if (st && st.status && !at[st.status] && st.timestamp) at[st.status] = new Date(Number(st.timestamp) * 1000).toISOString();
     }
@@ -90,7 +92,7 @@ export async function render(main, route, stale) {
       { label: 'Seq', cell: (e) => h('a', { href: `#/events/${segment(e.seq)}` }, String(e.seq)) },
       { label: 'Received', cell: (e) => time(e.received_at) },
       { label: 'Field', cell: (e) => e.field },
-      { label: 'Summary', cell: (e) => summarize(e) },
+      { label: 'Summary', cell: (e) => [summarize(e), e.erased ? [' ', badge('erased', 'neutral', `Its content was erased by erasure ${e.erased.erasure_id}`)] : null] },
     ], m.events) : stateBox('empty', 'No events.'),
     h('p', {}, h('a', { href: href('/events', { wamid: m.wamid, include_duplicates: 'true' }) }, 'These events with their redeliveries'))));
 }

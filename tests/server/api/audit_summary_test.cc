@@ -285,6 +285,22 @@ TEST(AuditSummaryTest, SummarisesPinResetRequest) {
             "Security: PIN_RESET_REQUEST, number 15550783881, requested by 61555822107539");
 }
 
+// An erasure's tombstone, as the journal writes it (no sample from Meta: the journal's own).
+TEST(AuditSummaryTest, SummarisesAnErasureTombstoneWithoutNamingTheCustomer) {
+  EXPECT_EQ(Summary("erasure", R"({"erasure_id":4,"scope":"customer","reason":"GDPR request 118",
+                "requested_by":"dpo","requested_at":"2026-11-24T10:15:30.123Z",
+                "erased_at":"2026-11-24T10:15:30.200Z","events":3,"deliveries":1,
+                "first_seq":2,"last_seq":6,"root":"ab12"})"),
+            "Customer's content erased: 3 events, 1 delivery, seqs 2\u20136, by dpo, reason "
+            "\"GDPR request 118\"");
+  EXPECT_EQ(Summary("erasure", R"({"erasure_id":5,"scope":"before","reason":"retention 30d",
+                "requested_by":"retention","received_before":"2026-10-25T00:00:00.000Z",
+                "events":0,"deliveries":0,"first_seq":0,"last_seq":0,"root":"00"})"),
+            "Content erased by age: 0 events, 0 deliveries, received before "
+            "2026-10-25T00:00:00.000Z, by retention, reason \"retention 30d\"");
+  EXPECT_EQ(Summary("erasure", "{}"), "erasure event");
+}
+
 // message_template_status_update__approved.json
 TEST(AuditSummaryTest, SummarisesApprovedTemplateWithoutNoneReason) {
   const std::string summary = Summary("message_template_status_update", R"({"event":"APPROVED",
