@@ -71,8 +71,7 @@ Sha256Digest ChainEvent(const Sha256Digest& previous, const EventRow& row) {
   const std::size_t subjects = row.subjects != nullptr ? row.subjects->size() : 0;
   h.UpdateField(static_cast<std::int64_t>(subjects));
   for (std::size_t i = 0; i < subjects; ++i) h.UpdateField(Bytes((*row.subjects)[i]));
-  h.UpdateField(Bytes(row.dedup));
-  UpdateOptional(h, row.wamid);
+  h.UpdateField(row.dedup);
   UpdateOptional(h, row.target);
   h.UpdateField(Bytes(row.content_commit));
   return h.Finish();

@@ -42,6 +42,37 @@ Sha256Digest Root(const std::vector<ErasedLeaf>& leaves, std::size_t begin, std:
 
 }  // namespace
 
+std::string DedupDigest(const JournalKey& key, const EventRecord& event) {
+  const KeyedDigest dedup = key.Digest(kDedupDomain, event.dedup_key);
+  std::string out;
+  if (event.wamid) {
+    const KeyedDigest wamid = key.Digest(kWamidDomain, *event.wamid);
+    out.assign(Bytes(wamid));
+    out.append(Bytes(dedup).substr(0, 8));
+  } else {
+    out.assign(Bytes(dedup));
+  }
+  return out;
+}
+
+DigestRange WamidRange(const JournalKey& key, std::string_view wamid) {
+  const KeyedDigest d = key.Digest(kWamidDomain, wamid);
+  DigestRange r{std::string(Bytes(d)), std::string(Bytes(d))};
+  // The first 16-byte string after the digest: every key starting with it sorts before.
+  int i = static_cast<int>(r.last.size()) - 1;
+  while (i >= 0 && static_cast<unsigned char>(r.last[static_cast<std::size_t>(i)]) == 0xff) {
+    r.last[static_cast<std::size_t>(i)] = 0;
+    --i;
+  }
+  if (i < 0) {
+    r.last.assign(17, '\xff');  // all 0xff: above every digest
+  } else {
+    r.last[static_cast<std::size_t>(i)] =
+        static_cast<char>(static_cast<unsigned char>(r.last[static_cast<std::size_t>(i)]) + 1);
+  }
+  return r;
+}
+
 Salt EventSalt(const Salt& delivery_salt, std::int64_t index) {
   char message[13] = {'e', 'v', 'e', 'n', 't'};
   for (int i = 0; i < 8; ++i) message[5 + i] = static_cast<char>((index >> (56 - 8 * i)) & 0xff);
@@ -79,8 +110,7 @@ Result<SealedDelivery> Seal(const JournalKey& key, const DeliveryRecord& deliver
   for (std::size_t i = 0; i < delivery.events.size(); ++i) {
     const EventRecord& e = delivery.events[i];
     SealedEvent s;
-    s.dedup = key.Digest(kDedupDomain, e.dedup_key);
-    if (e.wamid) s.wamid = key.Digest(kWamidDomain, *e.wamid);
+    s.dedup = DedupDigest(key, e);
     if (e.target_wamid) s.target = key.Digest(kWamidDomain, *e.target_wamid);
     for (const std::string& customer : e.customers) {
       // Digested as the readers look them up: digits only.

@@ -23,6 +23,18 @@ Result<SealedDelivery> Seal(const JournalKey& key, const DeliveryRecord& deliver
 // HMAC-SHA256(delivery salt, "event" || index), first 16 bytes.
 Salt EventSalt(const Salt& delivery_salt, std::int64_t index);
 
+// The digest under which an event is deduplicated and found. With a wamid: HMAC(wamid) (16
+// bytes) followed by the first 8 bytes of HMAC(dedup key), so that the events of one message
+// sort together; without: HMAC(dedup key) (16 bytes).
+std::string DedupDigest(const JournalKey& key, const EventRecord& event);
+
+// The range [first, last) of dedup digests of the events about message `wamid`.
+struct DigestRange {
+  std::string first;
+  std::string last;
+};
+DigestRange WamidRange(const JournalKey& key, std::string_view wamid);
+
 // SHA-256(salt || value).
 Sha256Digest ValueCommit(const Salt& salt, std::string_view value);
 // SHA-256(salt || len(signature) || signature || len(body) || body).

@@ -52,8 +52,10 @@ struct ClientCertificate {
 // What the journal commits to for a delivery's content, computed from the key and fresh
 // salts (storage/content_seal.h). Filled before the writer's lock where possible.
 struct SealedEvent {
-  KeyedDigest dedup{};
-  std::optional<KeyedDigest> wamid;
+  // The dedup digest (storage/content_seal.h: DedupDigest): for an event about a message,
+  // the wamid's digest followed by 8 bytes that tell its events apart, so that one index
+  // finds both a first occurrence and every event of a message.
+  std::string dedup;
   std::optional<KeyedDigest> target;
   std::vector<KeyedDigest> customers;  // in the order of EventRecord::customers, distinct
   Salt salt{};                         // of the value's commitment

@@ -65,8 +65,8 @@ CREATE TABLE events (
   item_time      INTEGER,              -- the item's own timestamp, unix seconds
   error_codes    TEXT    NOT NULL,     -- comma-separated, '' when none
   customer_data  INTEGER NOT NULL,     -- 1: the field carries customers' data
-  dedup_digest   BLOB    NOT NULL,     -- HMAC(key, dedup key)
-  wamid_digest   BLOB,                 -- HMAC(key, wamid)
+  dedup_digest   BLOB    NOT NULL,     -- HMAC(key, wamid) ‖ 8 bytes of HMAC(key, dedup key) for
+                                       -- an event about a message; else HMAC(key, dedup key)
   target_digest  BLOB,                 -- HMAC(key, the wamid a reaction / edit / revoke is about)
   value_at       INTEGER,              -- the value is the delivery body's bytes from here on
   value_len      INTEGER,
@@ -131,8 +131,10 @@ CREATE TABLE erased_deliveries (
   commitment  BLOB    NOT NULL
 ) STRICT;
 
--- Needed while converting: the dedup lookup of every row.
-CREATE UNIQUE INDEX events_first_by_dedup ON events(dedup_digest) WHERE duplicate_of IS NULL;
+-- Needed while converting: the dedup lookup of every row. One index serves dedup and the
+-- lookups by wamid (a range of digests); its second column makes the database refuse a second
+-- first occurrence (1 for a first occurrence, NULL, never equal, for a redelivery).
+CREATE UNIQUE INDEX events_by_dedup ON events(dedup_digest, (duplicate_of IS NULL OR NULL));
 
 -- convert: program step (schema 5 rows -> schema 6)
 
@@ -143,7 +145,6 @@ DROP TABLE v5_deliveries;
 CREATE INDEX events_by_waba ON events(waba_id, seq);
 CREATE INDEX events_by_waba_field ON events(waba_id, field, seq);
 CREATE INDEX events_by_field ON events(field, seq);
-CREATE INDEX events_by_wamid ON events(wamid_digest, seq) WHERE wamid_digest IS NOT NULL;
 CREATE INDEX events_by_target ON events(target_digest, seq) WHERE target_digest IS NOT NULL;
 CREATE INDEX events_by_received_at ON events(received_at);
 CREATE INDEX events_by_delivery ON events(delivery_id);

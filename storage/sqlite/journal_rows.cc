@@ -22,8 +22,8 @@ constexpr const char* kInsertDeliveryContent =
 constexpr const char* kInsertEvent =
     "INSERT INTO events (seq, delivery_id, object, waba_id, field, event_time, received_at,"
     " duplicate_of, kind, status, item_time, error_codes, customer_data, dedup_digest,"
-    " wamid_digest, target_digest, value_at, value_len, chain_hash)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " target_digest, value_at, value_len, chain_hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kInsertEventContent =
     "INSERT INTO event_content (seq, salt, value) VALUES (?, ?, ?)";
 constexpr const char* kInsertEventSubject =
@@ -33,7 +33,7 @@ constexpr const char* kInsertErasedEvent =
 constexpr const char* kInsertErasedDelivery =
     "INSERT INTO erased_deliveries (delivery_id, erasure_id, late, commitment)"
     " VALUES (?, ?, 1, ?)";
-// Served by the partial unique index events_first_by_dedup.
+// Served by the index events_by_dedup.
 constexpr const char* kFirstByDedup =
     "SELECT e.seq, x.erasure_id FROM events e LEFT JOIN erased_events x ON x.seq = e.seq"
     " WHERE e.dedup_digest = ? AND e.duplicate_of IS NULL";
@@ -159,7 +159,8 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     }
     if (known[i].repeats_earlier) continue;
     first_by_dedup_.tryReset();
-    BindBytes(first_by_dedup_, 1, sealed.events[i].dedup);
+    first_by_dedup_.bindNoCopy(1, sealed.events[i].dedup.data(),
+                               static_cast<int>(sealed.events[i].dedup.size()));
     if (first_by_dedup_.executeStep()) {
       known[i].duplicate_of = first_by_dedup_.getColumn(0).getInt64();
       if (!first_by_dedup_.getColumn(1).isNull()) {
@@ -222,7 +223,7 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     if (k.repeats_earlier) {
       // The first copy is in the table now (and shares its erased state).
       first_by_dedup_.tryReset();
-      BindBytes(first_by_dedup_, 1, s.dedup);
+      first_by_dedup_.bindNoCopy(1, s.dedup.data(), static_cast<int>(s.dedup.size()));
       if (first_by_dedup_.executeStep()) {
         k.duplicate_of = first_by_dedup_.getColumn(0).getInt64();
         if (!first_by_dedup_.getColumn(1).isNull()) k.erased_by = first_by_dedup_.getColumn(1).getInt64();
@@ -256,7 +257,6 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
                  customer_data,
                  &subjects,
                  s.dedup,
-                 s.wamid,
                  s.target,
                  s.content_commit};
     t.event_chain = ChainEvent(t.event_chain, row);
@@ -280,17 +280,16 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
     BindOptional(ev, 11, e.item_time);
     ev.bind(12, codes);
     ev.bind(13, customer_data ? 1 : 0);
-    BindBytes(ev, 14, s.dedup);
-    BindOptionalBytes(ev, 15, s.wamid);
-    BindOptionalBytes(ev, 16, s.target);
+    ev.bindNoCopy(14, s.dedup.data(), static_cast<int>(s.dedup.size()));
+    BindOptionalBytes(ev, 15, s.target);
     if (in_body) {
-      ev.bind(17, static_cast<std::int64_t>(*e.value_offset));
-      ev.bind(18, static_cast<std::int64_t>(e.value.size()));
+      ev.bind(16, static_cast<std::int64_t>(*e.value_offset));
+      ev.bind(17, static_cast<std::int64_t>(e.value.size()));
     } else {
+      ev.bind(16);
       ev.bind(17);
-      ev.bind(18);
     }
-    BindBytes(ev, 19, t.event_chain);
+    BindBytes(ev, 18, t.event_chain);
     ev.exec();
 
     for (const KeyedDigest& subject : subjects) {
@@ -335,7 +334,8 @@ std::int64_t JournalRows::AppendTombstone(const std::string& waba_id, std::int64
   row.waba_id = waba_id;
   row.field = field;
   row.received_at_ms = received_at_ms;
-  row.dedup = dedup;
+  const std::string dedup_bytes(reinterpret_cast<const char*>(dedup.data()), dedup.size());
+  row.dedup = dedup_bytes;
   row.content_commit = commit;
   t.event_chain = ChainEvent(t.event_chain, row);
 
@@ -354,8 +354,7 @@ std::int64_t JournalRows::AppendTombstone(const std::string& waba_id, std::int64
   ev.bind(15);
   ev.bind(16);
   ev.bind(17);
-  ev.bind(18);
-  BindBytes(ev, 19, t.event_chain);
+  BindBytes(ev, 18, t.event_chain);
   ev.exec();
   insert_event_content_.tryReset();
   insert_event_content_.bind(1, seq);

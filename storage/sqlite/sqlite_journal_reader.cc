@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "storage/content_seal.h"
 #include "storage/customer_data.h"
 #include "storage/sqlite/compact_columns.h"
 #include "storage/sqlite/connection_pool.h"
@@ -52,12 +53,14 @@ constexpr const char* kDeliveryById =
     " LEFT JOIN erased_deliveries x ON x.delivery_id = d.id WHERE d.id = ?";
 constexpr const char* kEventsOfDelivery =
     "SELECT seq, waba_id FROM events WHERE delivery_id = ? ORDER BY seq";
-// The message's own events (message, statuses) and those pointing at it, by digest.
+// The message's own events (message, statuses: a range of dedup digests) and those pointing
+// at it (target digest).
 constexpr const char* kMessageEvents =
-    "SELECT " WJ_EVENT_COLUMNS ", e.wamid_digest IS NOT ?1" WJ_EVENT_FROM
-    " WHERE e.seq IN (SELECT seq FROM events WHERE wamid_digest = ?1"
-    " UNION SELECT seq FROM events WHERE target_digest = ?1)"
-    " AND (?2 OR e.duplicate_of IS NULL) ORDER BY e.seq LIMIT ?3";
+    "SELECT " WJ_EVENT_COLUMNS ", NOT (e.dedup_digest >= ?1 AND e.dedup_digest < ?2)"
+    WJ_EVENT_FROM
+    " WHERE e.seq IN (SELECT seq FROM events WHERE dedup_digest >= ?1 AND dedup_digest < ?2"
+    " UNION SELECT seq FROM events WHERE target_digest = ?3)"
+    " AND (?4 OR e.duplicate_of IS NULL) ORDER BY e.seq LIMIT ?5";
 #define WJ_ERASURE_COLUMNS                                                                   \
   "id, waba_id, scope, reason, requested_by, requested_at, erased_at, received_before,"     \
   " events, deliveries, first_seq, last_seq, root, tombstone_seq"
@@ -213,7 +216,14 @@ class QueryBuilder {
   }
   void Condition(std::string_view fragment, const KeyedDigest& value) {
     sql_.append(fragment);
-    blobs_.push_back({next_++, value});
+    blobs_.push_back({next_++, std::string(reinterpret_cast<const char*>(value.data()),
+                                           value.size())});
+  }
+  // `fragment` holds two "?": the bounds of a range of digests.
+  void Range(std::string_view fragment, const DigestRange& range) {
+    sql_.append(fragment);
+    blobs_.push_back({next_++, range.first});
+    blobs_.push_back({next_++, range.last});
   }
   // " AND column IN (?, ?, ...)" with one placeholder per value; nothing when empty.
   void In(std::string_view column, const std::vector<std::string>& values) {
@@ -230,7 +240,7 @@ class QueryBuilder {
     SQLite::Statement q(db, sql_);
     for (const auto& [index, v] : ints_) q.bind(index, v);
     for (const auto& [index, v] : texts_) q.bindNoCopy(index, *v);
-    for (const auto& [index, v] : blobs_) BindBytes(q, index, v);
+    for (const auto& [index, v] : blobs_) q.bind(index, v.data(), static_cast<int>(v.size()));
     return q;
   }
 
@@ -239,7 +249,7 @@ class QueryBuilder {
   int next_ = 1;
   std::vector<std::pair<int, std::int64_t>> ints_;
   std::vector<std::pair<int, const std::string*>> texts_;
-  std::vector<std::pair<int, KeyedDigest>> blobs_;
+  std::vector<std::pair<int, std::string>> blobs_;
 };
 
 // The WHERE conditions of an EventFilter (everything but order and limit). Identifiers are
@@ -251,7 +261,9 @@ void AddEventConditions(QueryBuilder& b, const EventFilter& f, const JournalKey&
   if (f.until_ms) b.Condition(" AND e.received_at < ?", *f.until_ms);
   if (f.after) b.Condition(f.descending ? " AND e.seq < ?" : " AND e.seq > ?", *f.after);
   if (f.until_seq) b.Condition(" AND e.seq <= ?", *f.until_seq);
-  if (f.wamid) b.Condition(" AND e.wamid_digest = ?", key.Digest(kWamidDomain, *f.wamid));
+  if (f.wamid) {
+    b.Range(" AND e.dedup_digest >= ? AND e.dedup_digest < ?", WamidRange(key, *f.wamid));
+  }
   if (f.wa_id) {
     b.Condition(
         " AND e.seq IN (SELECT s.seq FROM subjects m JOIN event_subjects s"
@@ -380,11 +392,17 @@ Result<std::vector<StoredEvent>> SqliteJournalReader::MessageEvents(const std::s
   return impl_->pool->Read<std::vector<StoredEvent>>("reading a message",
                                                      [&](SQLite::Database& db) {
                                                        SQLite::Statement q(db, kMessageEvents);
-                                                       BindBytes(q, 1,
+                                                       const DigestRange range =
+                                                           WamidRange(impl_->key, wamid);
+                                                       q.bind(1, range.first.data(),
+                                                              static_cast<int>(range.first.size()));
+                                                       q.bind(2, range.last.data(),
+                                                              static_cast<int>(range.last.size()));
+                                                       BindBytes(q, 3,
                                                                  impl_->key.Digest(kWamidDomain,
                                                                                    wamid));
-                                                       q.bind(2, include_duplicates ? 1 : 0);
-                                                       q.bind(3, limit);
+                                                       q.bind(4, include_duplicates ? 1 : 0);
+                                                       q.bind(5, limit);
                                                        std::vector<StoredEvent> out;
                                                        while (q.executeStep()) {
                                                          out.push_back(ReadEvent(q));

@@ -28,7 +28,7 @@ constexpr const char* kDeliveries =
 constexpr const char* kEvents =
     "SELECT e.seq, e.delivery_id, " WJ_EVENT_OBJECT("e") ", e.waba_id, e.field, e.event_time, e.received_at,"
     " e.duplicate_of, e.kind, e.status, e.item_time, e.error_codes, e.customer_data,"
-    " e.dedup_digest, e.wamid_digest, e.target_digest, x.commitment, e.value_at,"
+    " e.dedup_digest, NULL, e.target_digest, x.commitment, e.value_at,"
     " e.value_len, e.chain_hash,"
     " (SELECT group_concat(hex(subject_id), ',') FROM (SELECT subject_id FROM event_subjects s"
     "   WHERE s.seq = e.seq ORDER BY subject_id)),"
@@ -188,6 +188,7 @@ class Walker {
       const std::string codes = q.getColumn(11).getString();
       const std::vector<KeyedDigest> subjects = Subjects(q.getColumn(20));
       const std::int64_t duplicate_of = q.getColumn(7).isNull() ? 0 : q.getColumn(7).getInt64();
+      const std::string dedup = BlobText(q.getColumn(13));
       // The commitment the chain covers: recomputed from the value while it is kept (in its
       // own row or inside the delivery's body), else as the erasure recorded it.
       Sha256Digest commit{};
@@ -229,8 +230,7 @@ class Walker {
                    codes,
                    q.getColumn(12).getInt() != 0,
                    &subjects,
-                   BytesOf<16>(q.getColumn(13)),
-                   OptionalBytes<16>(q.getColumn(14)),
+                   dedup,
                    OptionalBytes<16>(q.getColumn(15)),
                    commit};
       chain = ChainEvent(chain, row);

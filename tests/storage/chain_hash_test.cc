@@ -39,8 +39,7 @@ EventRow BaseRow() {
   r.error_codes = "";
   r.customer_data = true;
   r.subjects = &kOneSubject;
-  r.dedup = DigestOf(1);
-  r.wamid = DigestOf(2);
+  r.dedup = "dedup-digest-1";
   r.target = std::nullopt;
   r.content_commit[0] = 5;
   return r;
@@ -79,9 +78,8 @@ TEST(ChainHashTest, ChainEventDiffersWhenAnySingleColumnDiffers) {
   vary("customer_data", [](EventRow& r) { r.customer_data = false; });
   vary("subjects removed", [](EventRow& r) { r.subjects = nullptr; });
   vary("subject added", [](EventRow& r) { r.subjects = &kTwoSubjects; });
-  vary("dedup", [](EventRow& r) { r.dedup = DigestOf(9); });
-  vary("wamid absent", [](EventRow& r) { r.wamid = std::nullopt; });
-  vary("wamid", [](EventRow& r) { r.wamid = DigestOf(3); });
+  vary("dedup", [](EventRow& r) { r.dedup = "dedup-digest-2"; });
+  vary("dedup longer", [](EventRow& r) { r.dedup = "dedup-digest-1+"; });
   vary("target", [](EventRow& r) { r.target = DigestOf(2); });
   vary("content_commit", [](EventRow& r) { r.content_commit[0] = 6; });
   // Bytes moved across a column boundary must not collide (length-prefixed columns).

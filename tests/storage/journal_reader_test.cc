@@ -420,7 +420,7 @@ TEST_P(JournalReaderTest, ReturnsStoredColumnsOfEachEvent) {
   EXPECT_EQ(dup.field, "messages");
   EXPECT_EQ(dup.event_time, std::optional<std::int64_t>(kE0 - 5));
   EXPECT_EQ(dup.received_at_ms, kT0 + 1000);
-  EXPECT_EQ(dup.dedup_digest, DedupDigest(NewDb(), "k1"));
+  EXPECT_EQ(dup.dedup_digest, DedupDigest(NewDb(), Msg(kWabaA, "k1", "m1", "u1")));
   EXPECT_EQ(dup.duplicate_of, std::optional<std::int64_t>(1));
   EXPECT_EQ(dup.subject_ids.size(), 1u);
   EXPECT_FALSE(dup.erasure_id.has_value());
@@ -602,7 +602,7 @@ TEST_P(JournalReaderTest, EventReturnsTheEventWithThatSeq) {
   EXPECT_EQ(e.waba_id, kWabaB);
   EXPECT_EQ(e.field, "messages");
   EXPECT_EQ(e.received_at_ms, kT0 + 3000);
-  EXPECT_EQ(e.dedup_digest, DedupDigest(NewDb(), "k3"));
+  EXPECT_EQ(e.dedup_digest, DedupDigest(NewDb(), Msg(kWabaB, "k3", "m2", "u2")));
   EXPECT_EQ(e.duplicate_of, std::optional<std::int64_t>(3));
   EXPECT_EQ(e.subject_ids.size(), 1u);
 
@@ -634,7 +634,7 @@ TEST_P(JournalReaderTest, DuplicatesOfListsRedeliveriesInSeqOrder) {
   EXPECT_EQ(SeqsOf(of_x.value()), (Seqs{3, 5, 7}));
   for (const StoredEvent& e : of_x.value()) {
     EXPECT_EQ(e.duplicate_of, std::optional<std::int64_t>(1));
-    EXPECT_EQ(e.dedup_digest, DedupDigest(NewDb(), "x"));
+    EXPECT_EQ(e.dedup_digest, DedupDigest(NewDb(), Ev(kWabaA, "messages", "x")));
   }
   ASSERT_EQ(of_x->size(), 3u);
   EXPECT_EQ(of_x.value()[1].received_at_ms, kT0 + 2000);

@@ -168,7 +168,7 @@ TEST_P(JournalWriterTest, StoresEventColumnsAsGiven) {
   EXPECT_EQ(first->waba_id, "102290129340398");
   EXPECT_EQ(first->field, "messages");
   EXPECT_EQ(first->event_time, std::optional<std::int64_t>(1749416383));
-  EXPECT_EQ(first->dedup_digest, DedupDigest(NewDb(), "k1"));
+  EXPECT_EQ(first->dedup_digest, DedupDigest(NewDb(), with_time));
   EXPECT_FALSE(first->duplicate_of.has_value());
   EXPECT_EQ(first->subject_ids.size(), 1u);
   EXPECT_EQ(first->value, with_time.value);

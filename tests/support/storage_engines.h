@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include "storage/content_seal.h"
 #include "storage/digest.h"
 #include "storage/journal_key.h"
 #include "storage/journal_store.h"
@@ -137,10 +138,9 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
     return key.ok() ? key.value() : storage::JournalKey::FromHex(std::string(64, '0')).value();
   }
 
-  // The hex keyed digest the journal `db` keeps of the dedup key `dedup_key`.
-  std::string DedupDigest(const std::string& db, const std::string& dedup_key) const {
-    const storage::KeyedDigest d = Key(db).Digest(storage::kDedupDomain, dedup_key);
-    return ToHex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  // The hex dedup digest the journal `db` keeps of `event` (storage/content_seal.h).
+  std::string DedupDigest(const std::string& db, const storage::EventRecord& event) const {
+    return ToHex(storage::DedupDigest(Key(db), event));
   }
 
   // Whether anything of the journal `db` exists on its engine (a file, for "sqlite"): lets

@@ -60,7 +60,7 @@ TEST_F(EventRoutesTest, ListsTheDeduplicatedViewInSeqOrder) {
   EXPECT_EQ(first["waba_id"], kWabaA);
   EXPECT_EQ(first["field"], "messages");
   EXPECT_EQ(first["delivery_id"], 1);
-  EXPECT_EQ(first["dedup_digest"].get<std::string>().size(), 32u);  // hex of 16 bytes
+  EXPECT_EQ(first["dedup_digest"].get<std::string>().size(), 48u);  // hex: wamid's 16 + 8 bytes
   EXPECT_EQ(first["kind"], "message");
   EXPECT_EQ(first["wa_id"], "16505551234");
   EXPECT_EQ(first["subject_ids"].size(), 1u);

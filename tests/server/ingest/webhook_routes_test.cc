@@ -76,7 +76,7 @@ TEST_F(WebhookRoutesTest, SignedDeliveryIsCommittedBeforeTheAnswer) {
             SignBody(testing::kTestSecret, body));
   EXPECT_EQ(QueryText(db_, "SELECT peer FROM deliveries").rfind("127.0.0.1:", 0), 0u);
   // Identifiers only as keyed digests; the value inside the kept body.
-  EXPECT_EQ(QueryInt(db_, "SELECT length(dedup_digest) FROM events"), 16);
+  EXPECT_EQ(QueryInt(db_, "SELECT length(dedup_digest) FROM events"), 24);  // wamid's + 8
   EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM event_subjects"), 1);
   EXPECT_EQ(QueryInt(db_, "SELECT value_at IS NOT NULL FROM events"), 1);
   EXPECT_EQ(QueryText(db_, "SELECT kind FROM events"), "message");
