@@ -132,9 +132,14 @@ CREATE TABLE erased_deliveries (
 ) STRICT;
 
 -- Needed while converting: the dedup lookup of every row. One index serves dedup and the
--- lookups by wamid (a range of digests); its second column makes the database refuse a second
--- first occurrence (1 for a first occurrence, NULL, never equal, for a redelivery).
-CREATE UNIQUE INDEX events_by_dedup ON events(dedup_digest, (duplicate_of IS NULL OR NULL));
+-- lookups by wamid (a range of digests). The database itself refuses a second first
+-- occurrence of a digest (a trigger: a unique index would be a second index to write, at
+-- a random place, for every event).
+CREATE INDEX events_by_dedup ON events(dedup_digest);
+CREATE TRIGGER events_one_first_occurrence BEFORE INSERT ON events
+WHEN NEW.duplicate_of IS NULL AND EXISTS (
+  SELECT 1 FROM events WHERE dedup_digest = NEW.dedup_digest AND duplicate_of IS NULL)
+BEGIN SELECT RAISE(ABORT, 'journal already holds a first occurrence of this dedup digest'); END;
 
 -- convert: program step (schema 5 rows -> schema 6)
 

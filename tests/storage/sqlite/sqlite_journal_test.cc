@@ -128,6 +128,30 @@ TEST_F(SqliteJournalTest, TriggersRefuseUpdateAndDelete) {
             "original body");
 }
 
+// The single writer decides what is a first occurrence; the database refuses a second one
+// all the same, whoever inserts it.
+TEST_F(SqliteJournalTest, DatabaseRefusesASecondFirstOccurrenceOfADigest) {
+  auto journal = Open();
+  ASSERT_NE(journal, nullptr);
+  Append(*journal, {Delivery({Event("a")})});
+
+  SQLite::Database db(Path(), SQLite::OPEN_READWRITE);
+  try {
+    db.exec(
+        "INSERT INTO events (seq, delivery_id, object, waba_id, field, received_at, error_codes,"
+        " customer_data, dedup_digest, chain_hash) SELECT 2, 1, object, waba_id, field,"
+        " received_at, '', 1, dedup_digest, chain_hash FROM events WHERE seq = 1");
+    ADD_FAILURE() << "a second first occurrence was stored";
+  } catch (const SQLite::Exception& e) {
+    EXPECT_NE(std::string(e.what()).find("first occurrence"), std::string::npos) << e.what();
+  }
+  // As a redelivery it is accepted.
+  db.exec(
+      "INSERT INTO events (seq, delivery_id, object, waba_id, field, received_at, error_codes,"
+      " customer_data, dedup_digest, duplicate_of, chain_hash) SELECT 2, 1, object, waba_id,"
+      " field, received_at, '', 1, dedup_digest, 1, chain_hash FROM events WHERE seq = 1");
+}
+
 // Content may be erased (deleted) but never rewritten: an edit would have to fool the
 // commitment, a deletion is visible to verify unless an erasure covers it.
 TEST_F(SqliteJournalTest, ContentRowsRefuseUpdate) {
