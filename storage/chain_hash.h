@@ -46,7 +46,7 @@ struct EventRow {
   std::string_view error_codes;  // comma-separated, empty when none
   bool customer_data = false;
   const std::vector<KeyedDigest>* subjects = nullptr;  // null or empty when none
-  std::string_view dedup;  // DedupDigest (content_seal.h)
+  std::string_view dedup;                              // DedupDigest (content_seal.h)
   std::optional<KeyedDigest> target;
   Sha256Digest content_commit{};
 };

@@ -1,13 +1,13 @@
 #include "storage/content_seal.h"
 
-#include "storage/customer_data.h"
-
 #include <algorithm>
 #include <cstring>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+
+#include "storage/customer_data.h"
 
 namespace wj::storage {
 namespace {

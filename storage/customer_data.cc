@@ -84,7 +84,8 @@ class Customers {
     if (number == nullptr || !number->is_string()) return;
     std::string digits = NormalizeNumber(number->get_ref<const std::string&>());
     if (digits.empty() || digits == business_) return;
-    if (std::find(out_.begin(), out_.end(), digits) == out_.end()) out_.push_back(std::move(digits));
+    if (std::find(out_.begin(), out_.end(), digits) == out_.end())
+      out_.push_back(std::move(digits));
   }
   std::vector<std::string> Take() { return std::move(out_); }
 

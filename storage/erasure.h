@@ -21,9 +21,9 @@ std::string_view ToString(ErasureScope scope);
 
 struct ErasureRequest {
   ErasureScope scope = ErasureScope::kCustomer;
-  std::optional<std::string> waba_id;  // required for kCustomer; kBefore: none = every WABA
-  std::string wa_id;                   // kCustomer: the customer's number
-  std::int64_t received_before_ms = 0;                 // kBefore
+  std::optional<std::string> waba_id;   // required for kCustomer; kBefore: none = every WABA
+  std::string wa_id;                    // kCustomer: the customer's number
+  std::int64_t received_before_ms = 0;  // kBefore
   std::optional<std::vector<std::string>> within_wabas;  // kBefore without waba_id: only these
   std::vector<std::string> except_wabas;  // kBefore without waba_id: not these (retention
                                           // leaves WABAs with a policy of their own alone)
@@ -50,11 +50,11 @@ struct ErasureRecord {
   std::int64_t requested_at_ms = 0;
   std::int64_t erased_at_ms = 0;
   std::optional<std::int64_t> received_before_ms;  // kBefore
-  std::int64_t events = 0;      // events whose content was erased
-  std::int64_t deliveries = 0;  // raw delivery bodies erased
-  std::int64_t first_seq = 0;   // 0 when no event was erased
+  std::int64_t events = 0;                         // events whose content was erased
+  std::int64_t deliveries = 0;                     // raw delivery bodies erased
+  std::int64_t first_seq = 0;                      // 0 when no event was erased
   std::int64_t last_seq = 0;
-  std::string root;             // hex Merkle root over the erased rows' commitments
+  std::string root;  // hex Merkle root over the erased rows' commitments
   std::int64_t tombstone_seq = 0;
 };
 

@@ -1,9 +1,5 @@
 #include "storage/journal_key.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -14,6 +10,9 @@
 #include <openssl/rand.h>
 
 #include "storage/digest.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace wj::storage {
 namespace {

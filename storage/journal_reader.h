@@ -46,9 +46,9 @@ struct EventFilter {
   std::optional<std::int64_t> until_ms;   // received_at < until
   std::optional<std::int64_t> after;      // seq cursor, exclusive, in the direction of `order`
   std::optional<std::int64_t> until_seq;  // seq <= until_seq
-  std::optional<std::string> wamid;  // events about this message (its digest is looked up)
-  std::optional<std::string> wa_id;  // events naming this customer, while not erased
-  bool include_duplicates = false;  // false: first occurrences only
+  std::optional<std::string> wamid;       // events about this message (its digest is looked up)
+  std::optional<std::string> wa_id;       // events naming this customer, while not erased
+  bool include_duplicates = false;        // false: first occurrences only
   bool descending = false;
   int limit = 100;  // 1..kMaxPageSize
 };
@@ -64,8 +64,8 @@ struct StoredDelivery {
   std::int64_t id = 0;
   std::int64_t received_at_ms = 0;
   std::string peer;
-  std::optional<std::string> signature;  // X-Hub-Signature-256 as received; none once erased
-  std::optional<std::string> body;       // exact bytes; none once erased
+  std::optional<std::string> signature;    // X-Hub-Signature-256 as received; none once erased
+  std::optional<std::string> body;         // exact bytes; none once erased
   std::optional<std::int64_t> erasure_id;  // the erasure that removed signature and body
   std::optional<std::string> parse_error;
   std::vector<std::int64_t> event_seqs;                 // in order

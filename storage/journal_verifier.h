@@ -9,8 +9,8 @@ namespace wj::storage {
 
 // What a walk of the journal's hash chains found (JournalStore::Verify).
 struct VerifyReport {
-  std::int64_t deliveries = 0;  // rows checked
-  std::int64_t events = 0;      // rows checked
+  std::int64_t deliveries = 0;     // rows checked
+  std::int64_t events = 0;         // rows checked
   std::int64_t erased_events = 0;  // events whose content an erasure removed
   std::int64_t erasures = 0;       // erasures whose tombstones were checked
   bool ok = true;

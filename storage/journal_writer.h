@@ -76,7 +76,7 @@ struct DeliveryRecord {
   std::optional<std::string> parse_error;  // set when the body is not a well-formed envelope
   std::vector<EventRecord> events;
   std::optional<ClientCertificate> client_certificate;  // when a trusted front verified one
-  std::optional<SealedDelivery> sealed;  // computed by the writer when absent
+  std::optional<SealedDelivery> sealed;                 // computed by the writer when absent
 };
 
 struct AppendedEvent {

@@ -1,6 +1,5 @@
 #include "server/api/message_lifecycle.h"
 
-
 #include <nlohmann/json.hpp>
 
 namespace wj::server {
@@ -24,8 +23,7 @@ std::vector<std::string> ErrorTitles(const storage::StoredEvent& e) {
   if (!e.value) return titles;
   const Json value = Json::parse(*e.value, nullptr, /*allow_exceptions=*/false);
   auto statuses = value.is_object() ? value.find("statuses") : value.end();
-  if (!value.is_object() || statuses == value.end() || !statuses->is_array() ||
-      statuses->empty()) {
+  if (!value.is_object() || statuses == value.end() || !statuses->is_array() || statuses->empty()) {
     return titles;
   }
   auto errors = (*statuses)[0].find("errors");

@@ -21,14 +21,14 @@ constexpr const char* kUsage =
 
 // The table format: one line per event, the value left out.
 void PrintRow(const storage::StoredEvent& e) {
-  std::cout << std::left << std::setw(9) << e.seq << ' ' << FormatTimeMillis(e.received_at_ms)
-            << ' ' << std::setw(17) << e.waba_id << ' ' << std::setw(32) << e.field << ' '
-            << std::setw(9) << (e.duplicate_of ? "dup:" + std::to_string(*e.duplicate_of) : "-")
-            << ' '
-            << (e.erasure_id ? "erased:" + std::to_string(*e.erasure_id)
-                             : (e.value ? IdentifyValue(e.field, *e.value).wamid : std::nullopt)
-                                   .value_or("-"))
-            << '\n';
+  std::cout
+      << std::left << std::setw(9) << e.seq << ' ' << FormatTimeMillis(e.received_at_ms) << ' '
+      << std::setw(17) << e.waba_id << ' ' << std::setw(32) << e.field << ' ' << std::setw(9)
+      << (e.duplicate_of ? "dup:" + std::to_string(*e.duplicate_of) : "-") << ' '
+      << (e.erasure_id
+              ? "erased:" + std::to_string(*e.erasure_id)
+              : (e.value ? IdentifyValue(e.field, *e.value).wamid : std::nullopt).value_or("-"))
+      << '\n';
 }
 
 }  // namespace

@@ -65,9 +65,9 @@ int RunVerify(const std::vector<std::string>& args, const Environment& env) {
     }
     return 1;
   }
-  std::cout << "OK " << r.events << " events, " << r.erased_events << " erased by "
-            << r.erasures << (r.erasures == 1 ? " erasure" : " erasures") << " ("
-            << r.deliveries << " deliveries)\n";
+  std::cout << "OK " << r.events << " events, " << r.erased_events << " erased by " << r.erasures
+            << (r.erasures == 1 ? " erasure" : " erasures") << " (" << r.deliveries
+            << " deliveries)\n";
   return 0;
 }
 

@@ -93,9 +93,8 @@ void WebhookRoutes::Receive(const HttpRequest& request, ResponseWriter& response
   fields.reserve(parsed.events.size());
   for (const auto& e : parsed.events) fields.push_back(e.field);
   storage::DeliveryRecord record{
-      UnixMillisNow(),         std::move(origin.address), *signature,  request.body(),
-      std::move(parsed.error), std::move(parsed.events),  std::nullopt,
-      std::nullopt};
+      UnixMillisNow(),         std::move(origin.address), *signature,   request.body(),
+      std::move(parsed.error), std::move(parsed.events),  std::nullopt, std::nullopt};
   const bool verified_certificate = origin.certificate.has_value();
   if (origin.certificate) {
     ClientCertificate& c = *origin.certificate;

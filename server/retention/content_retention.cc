@@ -99,7 +99,11 @@ Result<std::chrono::seconds> ParseRetention(const std::string& flag, const std::
   if (!digits.empty() && (digits.back() < '0' || digits.back() > '9')) {
     const char suffix = digits.back();
     digits.pop_back();
-    unit = suffix == 's' ? 1 : suffix == 'm' ? 60 : suffix == 'h' ? 3600 : suffix == 'd' ? 86400 : 0;
+    unit = suffix == 's'   ? 1
+           : suffix == 'm' ? 60
+           : suffix == 'h' ? 3600
+           : suffix == 'd' ? 86400
+                           : 0;
   }
   std::int64_t n = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);

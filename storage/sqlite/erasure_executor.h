@@ -20,8 +20,7 @@ namespace wj::storage::sqlite {
 // are none). Throws SQLite::Exception.
 std::vector<ErasureRecord> ExecuteErasure(SQLite::Database& db, JournalRows& rows,
                                           const JournalKey& key, const ErasureRequest& request,
-                                          std::int64_t now_ms, ChainTip& tip,
-                                          BatchCounts& counts);
+                                          std::int64_t now_ms, ChainTip& tip, BatchCounts& counts);
 
 // Whether any event of `waba_id` is journaled. Throws SQLite::Exception.
 bool WabaKnown(SQLite::Database& db, const std::string& waba_id);

@@ -175,11 +175,11 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
 
   const std::int64_t delivery_id = ++t.delivery_id;
   const auto event_count = static_cast<std::int64_t>(d.events.size());
-  t.delivery_chain = ChainDelivery(
-      t.delivery_chain, {delivery_id, d.received_at_ms, d.peer,
-                         d.parse_error ? &*d.parse_error : nullptr, event_count,
-                         d.client_certificate ? &*d.client_certificate : nullptr,
-                         sealed.content_commit});
+  t.delivery_chain =
+      ChainDelivery(t.delivery_chain, {delivery_id, d.received_at_ms, d.peer,
+                                       d.parse_error ? &*d.parse_error : nullptr, event_count,
+                                       d.client_certificate ? &*d.client_certificate : nullptr,
+                                       sealed.content_commit});
   SQLite::Statement& ins = insert_delivery_;
   ins.tryReset();
   ins.bind(1, delivery_id);
@@ -226,7 +226,8 @@ void JournalRows::Insert(const DeliveryRecord& d, const SealedDelivery& sealed, 
       first_by_dedup_.bindNoCopy(1, s.dedup.data(), static_cast<int>(s.dedup.size()));
       if (first_by_dedup_.executeStep()) {
         k.duplicate_of = first_by_dedup_.getColumn(0).getInt64();
-        if (!first_by_dedup_.getColumn(1).isNull()) k.erased_by = first_by_dedup_.getColumn(1).getInt64();
+        if (!first_by_dedup_.getColumn(1).isNull())
+          k.erased_by = first_by_dedup_.getColumn(1).getInt64();
       }
       first_by_dedup_.tryReset();
     }

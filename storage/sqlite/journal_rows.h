@@ -61,8 +61,8 @@ class JournalRows {
   // Appends an event of field "erasure" to `waba_id`'s history holding `value` (JSON, no
   // customer's data) and returns its seq. Throws SQLite::Exception.
   std::int64_t AppendTombstone(const std::string& waba_id, std::int64_t erasure_id,
-                               std::int64_t received_at_ms, const std::string& value,
-                               ChainTip& tip, BatchCounts* counts);
+                               std::int64_t received_at_ms, const std::string& value, ChainTip& tip,
+                               BatchCounts* counts);
 
   // Adds `counts` to the per-WABA tables. Throws SQLite::Exception.
   void WriteCounts(const BatchCounts& counts);

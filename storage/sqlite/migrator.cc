@@ -100,7 +100,8 @@ Result<MigrationReport> Migrate(SQLite::Database& db, const std::vector<Migratio
       const std::size_t split = m.sql.find(marker);
       auto step = steps.find(m.version);
       if ((split == std::string_view::npos) != (step == steps.end())) {
-        return Status::Internal("migration " + m.name + " and this binary's program steps disagree");
+        return Status::Internal("migration " + m.name +
+                                " and this binary's program steps disagree");
       }
       if (split == std::string_view::npos) {
         db.exec(std::string(m.sql));

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <span>
-#include <string>
 #include <functional>
 #include <map>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "storage/migration.h"

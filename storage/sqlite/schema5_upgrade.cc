@@ -96,10 +96,9 @@ void UpgradeFromSchema5(SQLite::Database& db, const JournalKey& key) {
       const auto parse_error = OptionalText(deliveries.getColumn(5));
       std::optional<ClientCertificate> cert;
       if (!deliveries.getColumn(8).isNull()) {
-        cert = ClientCertificate{deliveries.getColumn(8).getString(),
-                                 deliveries.getColumn(9).getString(),
-                                 deliveries.getColumn(10).getString(),
-                                 deliveries.getColumn(11).getString()};
+        cert = ClientCertificate{
+            deliveries.getColumn(8).getString(), deliveries.getColumn(9).getString(),
+            deliveries.getColumn(10).getString(), deliveries.getColumn(11).getString()};
       }
       const std::string peer = deliveries.getColumn(2).getString();
       const std::string signature = deliveries.getColumn(3).getString();

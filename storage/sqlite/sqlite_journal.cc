@@ -38,8 +38,8 @@ std::int64_t NowMs() {
 
 }  // namespace
 
-// Write-ahead log frames after which Maintain() checkpoints (about 4 MB of 4 KiB pages, SQLite's own threshold):
-// pages dirtied again and again between two checkpoints are copied back once.
+// Write-ahead log frames after which Maintain() checkpoints (about 4 MB of 4 KiB pages, SQLite's
+// own threshold): pages dirtied again and again between two checkpoints are copied back once.
 constexpr int kCheckpointFrames = 1000;
 
 struct SqliteJournal::Impl {
@@ -62,7 +62,7 @@ struct SqliteJournal::Impl {
   std::unique_ptr<SQLite::Database> db;
   const JournalKey key;
   JournalRows rows;
-  ChainTip tip;       // as committed
+  ChainTip tip;        // as committed
   int wal_frames = 0;  // in the write-ahead log after the last commit
 };
 
@@ -155,8 +155,7 @@ Result<std::vector<ErasureRecord>> SqliteJournal::Erase(const ErasureRequest& re
     SQLite::Transaction tx(*impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     if (request.scope == ErasureScope::kCustomer &&
         (!request.waba_id || !WabaKnown(*impl_->db, *request.waba_id))) {
-      return Status::NotFound("no event of WABA " + request.waba_id.value_or("") +
-                              " is journaled");
+      return Status::NotFound("no event of WABA " + request.waba_id.value_or("") + " is journaled");
     }
     BatchCounts counts;
     erased = ExecuteErasure(*impl_->db, impl_->rows, impl_->key, request, NowMs(), tip, counts);

@@ -14,8 +14,8 @@
 #include "storage/customer_data.h"
 #include "storage/sqlite/compact_columns.h"
 #include "storage/sqlite/connection_pool.h"
-#include "storage/sqlite/journal_schema.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/journal_schema.h"
 #include "storage/sqlite/sqlite_bind.h"
 
 namespace wj::storage::sqlite {
@@ -30,7 +30,7 @@ constexpr const char* kStats =
 // Every query that returns events selects these columns in this order (see ReadEvent),
 // from WJ_EVENT_FROM: the chained row, its value wherever it is kept (its own content row,
 // or its bytes inside the stored raw body), the erasure that removed it, its subjects.
-#define WJ_EVENT_COLUMNS                                                                       \
+#define WJ_EVENT_COLUMNS \
   "e.seq, e.delivery_id, " WJ_EVENT_OBJECT("e") ", e.waba_id, e.field, e.event_time, e.received_at,"          \
   " e.duplicate_of, e.kind, e.status, e.item_time, e.error_codes, e.customer_data,"           \
   " e.dedup_digest, coalesce(c.value, CAST(substr(d.body, e.value_at + 1, e.value_len) AS"    \
@@ -38,9 +38,9 @@ constexpr const char* kStats =
   " WHERE s.seq = e.seq)"
 #define WJ_EVENT_VALUE \
   "coalesce(c.value, CAST(substr(d.body, e.value_at + 1, e.value_len) AS TEXT))"
-#define WJ_EVENT_FROM                                                                          \
-  " FROM events e LEFT JOIN event_content c ON c.seq = e.seq LEFT JOIN delivery_content d"   \
-  " ON e.value_at IS NOT NULL AND d.delivery_id = e.delivery_id LEFT JOIN erased_events x"    \
+#define WJ_EVENT_FROM                                                                      \
+  " FROM events e LEFT JOIN event_content c ON c.seq = e.seq LEFT JOIN delivery_content d" \
+  " ON e.value_at IS NOT NULL AND d.delivery_id = e.delivery_id LEFT JOIN erased_events x" \
   " ON x.seq = e.seq"
 
 constexpr const char* kEventBySeq = "SELECT " WJ_EVENT_COLUMNS WJ_EVENT_FROM " WHERE e.seq = ?";
@@ -56,13 +56,12 @@ constexpr const char* kEventsOfDelivery =
 // The message's own events (message, statuses: a range of dedup digests) and those pointing
 // at it (target digest).
 constexpr const char* kMessageEvents =
-    "SELECT " WJ_EVENT_COLUMNS ", NOT (e.dedup_digest >= ?1 AND e.dedup_digest < ?2)"
-    WJ_EVENT_FROM
+    "SELECT " WJ_EVENT_COLUMNS ", NOT (e.dedup_digest >= ?1 AND e.dedup_digest < ?2)" WJ_EVENT_FROM
     " WHERE e.seq IN (SELECT seq FROM events WHERE dedup_digest >= ?1 AND dedup_digest < ?2"
     " UNION SELECT seq FROM events WHERE target_digest = ?3)"
     " AND (?4 OR e.duplicate_of IS NULL) ORDER BY e.seq LIMIT ?5";
-#define WJ_ERASURE_COLUMNS                                                                   \
-  "id, waba_id, scope, reason, requested_by, requested_at, erased_at, received_before,"     \
+#define WJ_ERASURE_COLUMNS                                                              \
+  "id, waba_id, scope, reason, requested_by, requested_at, erased_at, received_before," \
   " events, deliveries, first_seq, last_seq, root, tombstone_seq"
 constexpr const char* kErasureById = "SELECT " WJ_ERASURE_COLUMNS " FROM erasures WHERE id = ?";
 constexpr const char* kWabaCounts =
@@ -74,8 +73,8 @@ constexpr const char* kDailyCounts =
 // The fields of AuditFields(), in the order of the partial index events_audit_timeline
 // (migrations/sqlite/0002_query_api.sql): SQLite uses that index only for a query that repeats
 // its WHERE clause.
-constexpr const char* kAuditWhere =
-    WJ_EVENT_FROM " WHERE e.waba_id = ? AND e.field IN ('account_alerts', 'account_review_update',"
+constexpr const char* kAuditWhere = WJ_EVENT_FROM
+    " WHERE e.waba_id = ? AND e.field IN ('account_alerts', 'account_review_update',"
     " 'account_update', 'business_capability_update', 'erasure',"
     " 'message_template_quality_update', 'message_template_status_update',"
     " 'phone_number_name_update', 'phone_number_quality_update', 'security',"
@@ -152,7 +151,8 @@ ErasureRecord ReadErasure(SQLite::Statement& q) {
   ErasureRecord r;
   r.id = q.getColumn(0).getInt64();
   r.waba_id = q.getColumn(1).getString();
-  r.scope = q.getColumn(2).getString() == "before" ? ErasureScope::kBefore : ErasureScope::kCustomer;
+  r.scope =
+      q.getColumn(2).getString() == "before" ? ErasureScope::kBefore : ErasureScope::kCustomer;
   r.reason = q.getColumn(3).getString();
   r.requested_by = q.getColumn(4).getString();
   r.requested_at_ms = q.getColumn(5).getInt64();
@@ -216,8 +216,8 @@ class QueryBuilder {
   }
   void Condition(std::string_view fragment, const KeyedDigest& value) {
     sql_.append(fragment);
-    blobs_.push_back({next_++, std::string(reinterpret_cast<const char*>(value.data()),
-                                           value.size())});
+    blobs_.push_back(
+        {next_++, std::string(reinterpret_cast<const char*>(value.data()), value.size())});
   }
   // `fragment` holds two "?": the bounds of a range of digests.
   void Range(std::string_view fragment, const DigestRange& range) {
@@ -284,8 +284,9 @@ struct SqliteJournalReader::Impl {
 SqliteJournalReader::SqliteJournalReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteJournalReader::~SqliteJournalReader() = default;
 
-Result<std::unique_ptr<SqliteJournalReader>> SqliteJournalReader::Open(
-    const std::string& path, const KeySource& key_source, int connections) {
+Result<std::unique_ptr<SqliteJournalReader>> SqliteJournalReader::Open(const std::string& path,
+                                                                       const KeySource& key_source,
+                                                                       int connections) {
   auto pool = ConnectionPool::OpenReadOnly(path, connections);
   if (!pool.ok()) return pool.status();
   auto db = OpenReadOnly(path);
@@ -389,28 +390,22 @@ Result<std::optional<StoredDelivery>> SqliteJournalReader::Delivery(std::int64_t
 Result<std::vector<StoredEvent>> SqliteJournalReader::MessageEvents(const std::string& wamid,
                                                                     bool include_duplicates,
                                                                     int limit) {
-  return impl_->pool->Read<std::vector<StoredEvent>>("reading a message",
-                                                     [&](SQLite::Database& db) {
-                                                       SQLite::Statement q(db, kMessageEvents);
-                                                       const DigestRange range =
-                                                           WamidRange(impl_->key, wamid);
-                                                       q.bind(1, range.first.data(),
-                                                              static_cast<int>(range.first.size()));
-                                                       q.bind(2, range.last.data(),
-                                                              static_cast<int>(range.last.size()));
-                                                       BindBytes(q, 3,
-                                                                 impl_->key.Digest(kWamidDomain,
-                                                                                   wamid));
-                                                       q.bind(4, include_duplicates ? 1 : 0);
-                                                       q.bind(5, limit);
-                                                       std::vector<StoredEvent> out;
-                                                       while (q.executeStep()) {
-                                                         out.push_back(ReadEvent(q));
-                                                         out.back().points_at_message =
-                                                             q.getColumn(17).getInt() != 0;
-                                                       }
-                                                       return out;
-                                                     });
+  return impl_->pool->Read<std::vector<StoredEvent>>(
+      "reading a message", [&](SQLite::Database& db) {
+        SQLite::Statement q(db, kMessageEvents);
+        const DigestRange range = WamidRange(impl_->key, wamid);
+        q.bind(1, range.first.data(), static_cast<int>(range.first.size()));
+        q.bind(2, range.last.data(), static_cast<int>(range.last.size()));
+        BindBytes(q, 3, impl_->key.Digest(kWamidDomain, wamid));
+        q.bind(4, include_duplicates ? 1 : 0);
+        q.bind(5, limit);
+        std::vector<StoredEvent> out;
+        while (q.executeStep()) {
+          out.push_back(ReadEvent(q));
+          out.back().points_at_message = q.getColumn(17).getInt() != 0;
+        }
+        return out;
+      });
 }
 
 Result<std::vector<WabaSummary>> SqliteJournalReader::Wabas() {

@@ -37,7 +37,8 @@ Result<std::unique_ptr<JournalWriter>> SqliteJournalStore::OpenWriter() {
 }
 
 Result<std::unique_ptr<JournalReader>> SqliteJournalStore::OpenReader(int connections) {
-  return Up<JournalReader>(SqliteJournalReader::Open(path_, KeySourceFor(path_, options_), connections));
+  return Up<JournalReader>(
+      SqliteJournalReader::Open(path_, KeySourceFor(path_, options_), connections));
 }
 
 Result<std::unique_ptr<ForwardStateReader>> SqliteJournalStore::OpenForwardStateReader(
@@ -46,8 +47,9 @@ Result<std::unique_ptr<ForwardStateReader>> SqliteJournalStore::OpenForwardState
 }
 
 Result<std::unique_ptr<TokenStore>> SqliteJournalStore::OpenTokens(Access access) {
-  return access == Access::kWritable ? Up<TokenStore>(SqliteTokenStore::OpenWritable(path_, options_))
-                                     : Up<TokenStore>(SqliteTokenStore::OpenReadOnly(path_));
+  return access == Access::kWritable
+             ? Up<TokenStore>(SqliteTokenStore::OpenWritable(path_, options_))
+             : Up<TokenStore>(SqliteTokenStore::OpenReadOnly(path_));
 }
 
 Result<VerifyReport> SqliteJournalStore::Verify() { return VerifySqliteJournal(path_); }

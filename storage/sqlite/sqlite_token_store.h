@@ -14,7 +14,7 @@ class SqliteTokenStore final : public TokenStore {
  public:
   // For the `token` commands: creates and migrates the database when needed.
   static Result<std::unique_ptr<SqliteTokenStore>> OpenWritable(const std::string& path,
-                                                                 const DatabaseOptions& options);
+                                                                const DatabaseOptions& options);
   // For the server's lookups. Returns NotFound when there is no database at `path`.
   static Result<std::unique_ptr<SqliteTokenStore>> OpenReadOnly(const std::string& path);
   ~SqliteTokenStore() override;

@@ -30,7 +30,6 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <random>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -45,6 +44,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <sstream>
 #include <stdexcept>
@@ -711,8 +711,7 @@ RunResult RunOnce(const Options& options, std::span<const PayloadTemplate> paylo
   const TempDir dir("wj-bench");  // outlives the server
   const auto server = ServerProcess::Start("wj-bench", options.binary,
                                            ServeArgs(options, dir.path()), kStartupTimeout);
-  RequestFactory factory(payloads, run_id, options.connection_close,
-                         options.wamids == "random");
+  RequestFactory factory(payloads, run_id, options.connection_close, options.wamids == "random");
   RunResult result;
   {
     LoadClient client(server->port(), options.connections, &factory);

@@ -27,8 +27,8 @@ const std::string kBob = "447700900123";
 constexpr std::int64_t kT0 = 1'749'416'383'000;
 
 // A messages event from `customer` whose value is `text` in an inbound message `wamid`.
-EventRecord Message(const std::string& waba, const std::string& customer,
-                    const std::string& wamid, const std::string& text) {
+EventRecord Message(const std::string& waba, const std::string& customer, const std::string& wamid,
+                    const std::string& text) {
   EventRecord e;
   e.object = "whatsapp_business_account";
   e.waba_id = waba;
@@ -98,12 +98,12 @@ class ErasureTest : public wj::testing::StorageTest {
   //   d3: status "read" of wamid.O1 sent to Ann (4), an account update (5)
   //   d4: Bob's wamid.B2 (6)
   void AppendCorpus() {
-    Append({Delivery({Message(kWaba, kAnn, "wamid.A1", "canary ann one"),
-                      Message(kWaba, kBob, "wamid.B1", "canary bob one")}),
-            Delivery({Message(kWaba, kAnn, "wamid.A2", "canary ann two")}, kT0 + 1000),
-            Delivery({Status(kAnn, "wamid.O1", "read"), AccountUpdate(kWaba, "VERIFIED")},
-                     kT0 + 2000),
-            Delivery({Message(kWaba, kBob, "wamid.B2", "canary bob two")}, kT0 + 3000)});
+    Append(
+        {Delivery({Message(kWaba, kAnn, "wamid.A1", "canary ann one"),
+                   Message(kWaba, kBob, "wamid.B1", "canary bob one")}),
+         Delivery({Message(kWaba, kAnn, "wamid.A2", "canary ann two")}, kT0 + 1000),
+         Delivery({Status(kAnn, "wamid.O1", "read"), AccountUpdate(kWaba, "VERIFIED")}, kT0 + 2000),
+         Delivery({Message(kWaba, kBob, "wamid.B2", "canary bob two")}, kT0 + 3000)});
   }
 
   Result<std::vector<ErasureRecord>> Erase(const ErasureRequest& r) { return writer_->Erase(r); }
@@ -387,8 +387,8 @@ class ErasureTamperTest : public ErasureTest {
 };
 
 TEST_P(ErasureTamperTest, EditedKeptValueIsNamed) {
-  const VerifyReport v = EraseAnnThenTamper(
-      R"(UPDATE event_content SET value = '{"messages":[]}' WHERE seq = 2)");
+  const VerifyReport v =
+      EraseAnnThenTamper(R"(UPDATE event_content SET value = '{"messages":[]}' WHERE seq = 2)");
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad_seq, 2);
   EXPECT_NE(v.problem.find("chain hash"), std::string::npos) << v.problem;

@@ -1,7 +1,5 @@
 #include "storage/journal_key.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <string>
 
@@ -11,6 +9,7 @@
 #include "tests/support/journal_records.h"
 #include "tests/support/storage_engines.h"
 #include "tests/support/temp_dir.h"
+#include <sys/stat.h>
 
 namespace wj::storage {
 namespace {
@@ -21,8 +20,8 @@ const std::string kHexB(64, 'b');
 TEST(JournalKeyTest, FromHexTakesExactlySixtyFourHexDigits) {
   EXPECT_TRUE(JournalKey::FromHex(kHexA).ok());
   EXPECT_TRUE(JournalKey::FromHex(std::string(64, 'F')).ok());
-  for (const std::string& bad : {std::string(), std::string(63, 'a'), std::string(66, 'a'),
-                                 std::string(63, 'a') + "g"}) {
+  for (const std::string& bad :
+       {std::string(), std::string(63, 'a'), std::string(66, 'a'), std::string(63, 'a') + "g"}) {
     auto key = JournalKey::FromHex(bad);
     EXPECT_FALSE(key.ok()) << bad;
     EXPECT_EQ(key.status().code(), Status::Code::kInvalidArgument);

@@ -36,8 +36,7 @@ TEST(ForwardSourceTest, ErasedContentIsNeverSent) {
   const storage::StoredEvent kept = *reader->Event(2).value();
 
   const Destination resign{"crm", "https://crm.example.com/", "s", ForwardMode::kResign, {}, {}};
-  const Destination original{"raw", "https://raw.example.com/", "", ForwardMode::kOriginal, {},
-                             {}};
+  const Destination original{"raw", "https://raw.example.com/", "", ForwardMode::kOriginal, {}, {}};
   ForwardSource resigned(resign, *reader);
   ForwardSource originals(original, *reader);
 

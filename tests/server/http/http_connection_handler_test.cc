@@ -128,8 +128,9 @@ TEST(HttpLargeBodyTest, AcceptsThreeMegabyteDeliveryUnderDefaultLimit) {
   std::string body = testing::InboundText("wamid.BIG", std::string(3 << 20, 'a'));
   auto r = service.PostSigned(body);
   EXPECT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(testing::QueryInt(service.config().db_path, "SELECT length(body) FROM delivery_content"),
-            static_cast<long long>(body.size()));
+  EXPECT_EQ(
+      testing::QueryInt(service.config().db_path, "SELECT length(body) FROM delivery_content"),
+      static_cast<long long>(body.size()));
 }
 
 }  // namespace

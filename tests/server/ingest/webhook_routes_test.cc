@@ -18,10 +18,10 @@
 namespace wj::server {
 namespace {
 
+using testing::CountEventsOfWamid;
 using testing::InboundText;
 using testing::QueryInt;
 using testing::QueryText;
-using testing::CountEventsOfWamid;
 
 class WebhookRoutesTest : public ::testing::Test {
  protected:

@@ -1,7 +1,7 @@
 #include "server/meta/envelope_parser.h"
 
-#include <regex>
 #include <algorithm>
+#include <regex>
 #include <string>
 #include <vector>
 

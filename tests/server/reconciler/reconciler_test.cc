@@ -256,7 +256,7 @@ TEST_F(ReconcilerTest, ARestartKeepsStatesAndTheScheduleFromTheJournal) {
 
 TEST_F(ReconcilerTest, WatchesWabasSeenInTheJournalWhenAsked) {
   ParsedBody parsed = ParseDeliveryBody(testing::InboundText("wamid.seen", "hi", "333"));
-  storage::DeliveryRecord d{kStart,       "127.0.0.1",   "sha256=0",  "{}",
+  storage::DeliveryRecord d{kStart,       "127.0.0.1",   "sha256=0",   "{}",
                             std::nullopt, parsed.events, std::nullopt, std::nullopt};
   std::vector<storage::AppendedDelivery> out;
   ASSERT_TRUE(journal_->AppendBatch({&d}, &out).ok());

@@ -33,8 +33,8 @@ struct FakeJournal {
               std::vector<storage::ErasureRecord> out;
               for (auto& [waba, left] : backlog) {
                 if (r.waba_id && *r.waba_id != waba) continue;
-                if (!r.waba_id && std::find(r.except_wabas.begin(), r.except_wabas.end(),
-                                            waba) != r.except_wabas.end()) {
+                if (!r.waba_id && std::find(r.except_wabas.begin(), r.except_wabas.end(), waba) !=
+                                      r.except_wabas.end()) {
                   continue;
                 }
                 const std::int64_t n = std::min(left, r.max_events);
@@ -158,11 +158,10 @@ TEST(ContentRetentionTest, ErasesOldCustomersContentOfARealJournal) {
   RetentionPolicy policy;
   policy.all = hours(24 * 30);
   storage::JournalWriter* w = writer.get();
-  ContentRetention retention(
-      policy, Fast(),
-      {[w](const storage::ErasureRequest& r) { return w->Erase(r); },
-       [w] { return w->Checkpoint(); }},
-      [] { return kNow; });
+  ContentRetention retention(policy, Fast(),
+                             {[w](const storage::ErasureRequest& r) { return w->Erase(r); },
+                              [w] { return w->Checkpoint(); }},
+                             [] { return kNow; });
   auto pass = retention.RunOnce();
   ASSERT_TRUE(pass.ok()) << pass.status().message();
   EXPECT_EQ(pass->events, 25);

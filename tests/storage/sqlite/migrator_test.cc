@@ -11,8 +11,8 @@
 
 #include "storage/digest.h"
 #include "storage/embedded_file.h"
-#include "storage/migration.h"
 #include "storage/journal_key.h"
+#include "storage/migration.h"
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/schema5_upgrade.h"
 #include "tests/support/temp_dir.h"
@@ -183,8 +183,8 @@ TEST_F(MigratorTest, ProgramStepRunsBetweenTheSqlAroundItsMarkerInOneTransaction
                            ran = TableExists("b") && !TableExists("c");
                            d.exec("INSERT INTO b VALUES (7)");
                          }}};
-  auto report = Migrate(*db_, Parse({{"0001_first.sql", kFirst}, {"0002_second.sql", second}}),
-                        steps);
+  auto report =
+      Migrate(*db_, Parse({{"0001_first.sql", kFirst}, {"0002_second.sql", second}}), steps);
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_TRUE(ran);
   EXPECT_EQ(db_->execAndGet("SELECT y FROM c").getInt(), 7);
@@ -196,8 +196,8 @@ TEST_F(MigratorTest, RefusingProgramStepRollsItsMigrationBack) {
   ProgramSteps steps = {{2, [](SQLite::Database&) {
                            throw MigrationFailure{Status::FailedPrecondition("rows do not verify")};
                          }}};
-  auto report = Migrate(*db_, Parse({{"0001_first.sql", kFirst}, {"0002_second.sql", second}}),
-                        steps);
+  auto report =
+      Migrate(*db_, Parse({{"0001_first.sql", kFirst}, {"0002_second.sql", second}}), steps);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_NE(report.status().message().find("rows do not verify"), std::string::npos);

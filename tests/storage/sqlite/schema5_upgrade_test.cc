@@ -90,7 +90,7 @@ TEST_F(Schema5UpgradeTest, OldValuesAreFoundByWamidAndNumberAndKeptOnce) {
   ASSERT_TRUE(first.ok() && first.value() && first.value()->value);
   // Values that were the body's own bytes are not stored a second time.
   EXPECT_GT(Count("SELECT count(*) FROM events WHERE value_at IS NOT NULL"), kEvents / 2);
-  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE value_at IS NULL") ,
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE value_at IS NULL"),
             Count("SELECT count(*) FROM event_content"));
 }
 

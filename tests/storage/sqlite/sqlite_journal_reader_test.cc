@@ -174,10 +174,10 @@ TEST_F(SqliteJournalReaderTest, MigrationBackfillsCountersAndTargetsOfRowsWritte
     for (const Row& r : rows) {
       const std::optional<std::string_view> wamid =
           r.wamid ? std::optional<std::string_view>(*r.wamid) : std::nullopt;
-      event_chain = ChainV1Event(
-          event_chain, {r.seq, r.delivery, "whatsapp_business_account", r.waba, r.field,
-                        std::nullopt, r.delivery == 1 ? t1 : t2, r.key,
-                        r.duplicate_of.value_or(0), wamid, "16505551234", r.value});
+      event_chain =
+          ChainV1Event(event_chain, {r.seq, r.delivery, "whatsapp_business_account", r.waba,
+                                     r.field, std::nullopt, r.delivery == 1 ? t1 : t2, r.key,
+                                     r.duplicate_of.value_or(0), wamid, "16505551234", r.value});
       event.reset();
       event.clearBindings();
       event.bind(1, r.seq);

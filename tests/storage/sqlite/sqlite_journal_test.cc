@@ -1,7 +1,6 @@
 // What the SQLite engine's writer does to the file itself: its mode, its triggers' wording,
 // column types, and a database held busy by another connection. Behaviour that every engine
 // shares is in tests/storage/journal_writer_test.cc.
-#include "storage/journal_store.h"
 #include "storage/sqlite/sqlite_journal.h"
 
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include "storage/journal_store.h"
 #include "storage/journal_writer.h"
 #include "storage/sqlite/sqlite_journal_verifier.h"
 #include "tests/support/journal_records.h"
@@ -160,9 +160,9 @@ TEST_F(SqliteJournalTest, ContentRowsRefuseUpdate) {
   Append(*journal, {Delivery({Event("a")}, "original body")});
 
   SQLite::Database db(Path(), SQLite::OPEN_READWRITE);
-  for (const char* sql : {"UPDATE event_content SET value = '{}'",
-                          "UPDATE delivery_content SET body = x'00'",
-                          "UPDATE subjects SET subject_id = x'00'"}) {
+  for (const char* sql :
+       {"UPDATE event_content SET value = '{}'", "UPDATE delivery_content SET body = x'00'",
+        "UPDATE subjects SET subject_id = x'00'"}) {
     try {
       db.exec(sql);
       ADD_FAILURE() << "not refused: " << sql;
@@ -221,9 +221,9 @@ TEST_F(SqliteJournalTest, KeepsAnUnusualSignatureHeaderAsText) {
   Append(*journal, {usual, upper, odd});
 
   SQLite::Database db(Path(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("SELECT group_concat(typeof(signature)) FROM delivery_content")
-                .getString(),
-            "blob,text,text");
+  EXPECT_EQ(
+      db.execAndGet("SELECT group_concat(typeof(signature)) FROM delivery_content").getString(),
+      "blob,text,text");
   auto reader = OpenJournalStore(Path()).value()->OpenReader(1).value();
   EXPECT_EQ(reader->Delivery(1).value()->signature, usual.signature);
   EXPECT_EQ(reader->Delivery(2).value()->signature, upper.signature);
