@@ -143,14 +143,26 @@ class Parser {
   }
 
   // The change's value with every item array replaced by just `item` under `kind`, keeping
-  // the other members, in order, as received.
+  // the other members, in order, as received; `contacts` keeps only the entry of the item's
+  // own customer (its sender, or a status's recipient), so that an event names no one else
+  // and erasing one customer leaves the others' events whole.
   std::string SingleItemValue(const Node& value, std::string_view kind, const Node& item) const {
+    std::optional<std::string> customer;
+    if (kind == "messages") customer = doc_.String(doc_.Find(item, "from"));
+    if (kind == "statuses") customer = doc_.String(doc_.Find(item, "recipient_id"));
     std::string one = "{";
     for (const Node* m = doc_.FirstChild(value); m != nullptr; m = doc_.NextSibling(*m)) {
       const std::string key = doc_.Key(*m);
       const bool is_item_array =
           std::find(kItemArrays.begin(), kItemArrays.end(), key) != kItemArrays.end();
       if (is_item_array && key != kind) continue;
+      if (key == "contacts" && m->kind == Kind::kArray) {
+        std::string contacts = ContactsOf(*m, customer);
+        if (contacts.empty()) continue;
+        if (one.size() > 1) one.push_back(',');
+        one.append(doc_.RawKey(*m)).append(":[").append(contacts).append("]");
+        continue;
+      }
       if (one.size() > 1) one.push_back(',');
       if (!is_item_array) {
         one.append(doc_.RawMember(*m));
@@ -160,6 +172,19 @@ class Parser {
     }
     one.push_back('}');
     return one;
+  }
+
+  // The entries of a contacts array whose wa_id is `customer`, comma-separated as received;
+  // empty when none is (or there is no customer).
+  std::string ContactsOf(const Node& contacts, const std::optional<std::string>& customer) const {
+    std::string kept;
+    if (!customer) return kept;
+    for (const Node* c = doc_.FirstChild(contacts); c != nullptr; c = doc_.NextSibling(*c)) {
+      if (doc_.String(doc_.Find(*c, "wa_id")) != customer) continue;
+      if (!kept.empty()) kept.push_back(',');
+      kept.append(doc_.Raw(*c));
+    }
+    return kept;
   }
 
   void Identify(storage::EventRecord& e, std::string_view kind, const Node& item) const {

@@ -22,8 +22,11 @@ struct ParsedBody {
 // {"object":…,"entry":[{"id":…,"time":…,"changes":[{"field":…,"value":…}]}]} or a JSON
 // array of them; unknown objects and fields are kept like known ones. A `messages` change
 // carrying several messages / statuses / errors becomes one event per item, each value
-// keeping the change's other members (messaging_product, metadata, contacts) with only that
-// item. Malformed parts are skipped and reported in `error`; the rest are still returned.
+// keeping the change's other members (messaging_product, metadata) with only that item, and
+// of its contacts only the item's own customer's entry. Each event also carries what the
+// journal keeps in clear (kind, status, item time, error codes), the customers it names and,
+// when the value is the body's own bytes, where it lies in the body. Malformed parts are
+// skipped and reported in `error`; the rest are still returned.
 // Never throws.
 ParsedBody ParseDeliveryBody(std::string_view body);
 

@@ -151,7 +151,12 @@ TEST(EnvelopeParserTest, SplitsMessagesChangeIntoOneEventPerItem) {
     json value = json::parse(e.value);
     EXPECT_EQ(value["messaging_product"], original["messaging_product"]);
     EXPECT_EQ(value["metadata"], original["metadata"]);
-    EXPECT_EQ(value["contacts"], original["contacts"]);
+    // Only the first message's sender (111) has a contact entry: only its event keeps it.
+    if (i == 0) {
+      EXPECT_EQ(value["contacts"], original["contacts"]);
+    } else {
+      EXPECT_FALSE(value.contains("contacts")) << value.dump();
+    }
     for (const char* kind : {"messages", "statuses", "errors"}) {
       if (std::string(kind) == kinds[i]) {
         ASSERT_TRUE(value.contains(kind));
@@ -185,14 +190,16 @@ TEST(EnvelopeParserTest, ExtractsWamidCustomersAndKind) {
   EXPECT_EQ(parsed.events[0].customers, (std::vector<std::string>{"111"}));
   EXPECT_EQ(parsed.events[0].kind, std::optional<std::string>("message"));
   EXPECT_EQ(parsed.events[1].wamid, "wamid.M2");
-  // Every split value keeps the change's contacts: each names contact 111 too.
-  EXPECT_EQ(parsed.events[1].customers, (std::vector<std::string>{"111", "222"}));
+  // Each split value keeps only its own customer's contact: 222 has none, 111's is left out.
+  EXPECT_EQ(parsed.events[1].customers, (std::vector<std::string>{"222"}));
+  EXPECT_EQ(parsed.events[1].value.find("Ann"), std::string::npos) << parsed.events[1].value;
+  EXPECT_NE(parsed.events[0].value.find("Ann"), std::string::npos) << parsed.events[0].value;
   EXPECT_EQ(parsed.events[2].wamid, "wamid.S1");
-  EXPECT_EQ(parsed.events[2].customers, (std::vector<std::string>{"111", "333"}));
+  EXPECT_EQ(parsed.events[2].customers, (std::vector<std::string>{"333"}));
   EXPECT_EQ(parsed.events[2].kind, std::optional<std::string>("status"));
   EXPECT_EQ(parsed.events[2].status, std::optional<std::string>("delivered"));
   EXPECT_FALSE(parsed.events[3].wamid.has_value());
-  EXPECT_EQ(parsed.events[3].customers, (std::vector<std::string>{"111"}));
+  EXPECT_TRUE(parsed.events[3].customers.empty());  // a value-level error names no one
   EXPECT_EQ(parsed.events[3].kind, std::optional<std::string>("error"));
 }
 
