@@ -44,7 +44,7 @@ class ContentRetention {
   struct Options {
     std::chrono::milliseconds interval{std::chrono::hours(1)};
     std::int64_t batch_events = 200;
-    std::chrono::milliseconds pause{20};
+    std::chrono::milliseconds pause{250};
   };
   // Blocking calls into the journal's writer.
   struct Journal {
